@@ -1,0 +1,133 @@
+"""What the raw layer holds: one `Extractor` per table in the warehouse's `raw` schema.
+
+Each extractor turns a parsed `Report` into rows (dicts keyed by its columns). The loader writes
+them all for one report in a single transaction; dbt declares every table here as a source.
+Decimal values are passed as `Decimal` and stored exactly (the column types say how).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from .reader import Report
+
+
+@dataclass(frozen=True)
+class Extractor:
+    table: str
+    description: str
+    columns: dict[str, str]  # column name -> DuckDB type, report_id first
+    key: tuple[str, ...]  # unique per row
+    extract: Callable[[Report], list[dict]]
+
+
+def _lines(report: Report) -> list[dict]:
+    return [{"report_id": report.report_id, "line_no": n, "text": t} for n, t in enumerate(report.lines, start=1)]
+
+
+def _tables(report: Report) -> list[dict]:
+    return [
+        {
+            "report_id": report.report_id,
+            "table_no": t.table_no,
+            "first_line": t.first_line,
+            "last_line": t.last_line,
+            "page_chunks": t.chunks,
+            "header_rows": t.header_rows,
+            "row_count": len(t.rows),
+            "data_row_count": len(t.data),
+            "section": t.section,
+            "heading": t.heading,
+            "heading_line": t.heading_line,
+            "title": t.title,
+            "title_line": t.title_line,
+            "unit_text": t.unit_text,
+            "unit_line": t.unit_line,
+            "units": json.dumps(list(t.units), ensure_ascii=False),
+            "as_of": t.as_of,
+        }
+        for t in report.tables
+    ]
+
+
+def _rows(report: Report) -> list[dict]:
+    return [
+        {
+            "report_id": report.report_id,
+            "table_no": t.table_no,
+            "row_no": i,
+            "source_line": r.line_no,
+            "row_role": r.role,
+            "cell_count": len(r.cells),
+            "cells": json.dumps(r.cells, ensure_ascii=False),
+            "bold_cells": json.dumps(r.bold),
+            "is_bold": any(r.bold),
+            "raw_text": r.raw_text,
+        }
+        for t in report.tables
+        for i, r in enumerate(t.rows, start=1)
+    ]
+
+
+REPORT_LINES = Extractor(
+    table="report_lines",
+    description="Every line of every report as printed, for quoting source lines.",
+    columns={"report_id": "VARCHAR", "line_no": "INTEGER", "text": "VARCHAR"},
+    key=("report_id", "line_no"),
+    extract=_lines,
+)
+REPORT_TABLES = Extractor(
+    table="report_tables",
+    description="Every tab-separated table of every report with the context printed above it.",
+    columns={
+        "report_id": "VARCHAR",
+        "table_no": "INTEGER",
+        "first_line": "INTEGER",
+        "last_line": "INTEGER",
+        "page_chunks": "INTEGER",
+        "header_rows": "INTEGER",
+        "row_count": "INTEGER",
+        "data_row_count": "INTEGER",
+        "section": "VARCHAR",
+        "heading": "VARCHAR",
+        "heading_line": "INTEGER",
+        "title": "VARCHAR",
+        "title_line": "INTEGER",
+        "unit_text": "VARCHAR",
+        "unit_line": "INTEGER",
+        "units": "JSON",
+        "as_of": "DATE",
+    },
+    key=("report_id", "table_no"),
+    extract=_tables,
+)
+REPORT_ROWS = Extractor(
+    table="report_rows",
+    description="Every row of every table: cells with HTML reduced to text, bold marks, role, source line.",
+    columns={
+        "report_id": "VARCHAR",
+        "table_no": "INTEGER",
+        "row_no": "INTEGER",
+        "source_line": "INTEGER",
+        "row_role": "VARCHAR",
+        "cell_count": "INTEGER",
+        "cells": "JSON",
+        "bold_cells": "JSON",
+        "is_bold": "BOOLEAN",
+        "raw_text": "VARCHAR",
+    },
+    key=("report_id", "table_no", "row_no"),
+    extract=_rows,
+)
+
+
+def all_extractors() -> list[Extractor]:
+    """Every raw table, reader tables first. Fact extractors register themselves in their modules."""
+    from . import budget_execution, budget_plan, kpi, performance_targets, project_funding  # noqa: F401
+
+    extractors = [REPORT_LINES, REPORT_TABLES, REPORT_ROWS]
+    for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets):
+        extractors.append(module.EXTRACTOR)
+    return extractors

@@ -1,0 +1,270 @@
+"""Split a report's text into its tab-separated tables, with the context printed above each.
+
+Plain Python, no Dagster: the raw layer of the warehouse is exactly what this returns.
+
+A table is a run of tab-separated lines. Runs separated only by blank lines, a repeated unit line
+and a repeated header row are one table split across pages; runs separated by anything else
+(prose, a heading) are separate tables.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .values import is_value_like, normalize_text, parse_unit_line, squash, strip_html, strip_markup
+
+
+class ReportFormatError(ValueError):
+    """A report that cannot be read: the message names the file and, where known, the line."""
+
+    def __init__(self, path: str | Path, message: str, line: int | None = None):
+        self.path = str(path)
+        self.line = line
+        where = f"{self.path}, line {line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class Row:
+    line_no: int
+    raw_text: str
+    cells: list[str]  # HTML reduced to text
+    bold: list[bool]  # per cell: was it wrapped in <b>
+    role: str = "data"  # 'header' | 'repeated_header' | 'data' | 'unit' | 'dash'
+
+
+@dataclass
+class Table:
+    report_id: str
+    table_no: int
+    first_line: int
+    last_line: int
+    rows: list[Row]
+    title: str | None = None
+    title_line: int | None = None
+    heading: str | None = None  # nearest □ / ○ / # / numbered heading above
+    heading_line: int | None = None
+    section: str | None = None  # enclosing part and numbered section, e.g. 'I. 일반현황 > 3 예산규모'
+    unit_text: str | None = None
+    unit_line: int | None = None
+    as_of: str | None = None
+    chunks: int = 1  # page chunks merged into this table
+    header_rows: int = 0
+
+    @property
+    def header(self) -> list[Row]:
+        return [r for r in self.rows if r.role == "header"]
+
+    @property
+    def data(self) -> list[Row]:
+        return [r for r in self.rows if r.role == "data"]
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        parsed = parse_unit_line(self.unit_text) if self.unit_text else None
+        return parsed.units if parsed else ()
+
+
+@dataclass
+class Report:
+    report_id: str
+    path: str
+    lines: list[str]  # lines[0] is line 1
+    tables: list[Table] = field(default_factory=list)
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1]
+
+
+def decode_report(path: str | Path, encoding: str = "utf-8") -> list[str]:
+    """The report's lines (line 1 first), decoded with the declared encoding.
+
+    Raises ReportFormatError naming the file and line for empty, binary or wrongly encoded input.
+    """
+    data = Path(path).read_bytes()
+    if not data.strip():
+        raise ReportFormatError(path, "the file is empty")
+    if b"\x00" in data[:4096]:
+        raise ReportFormatError(path, "the file is binary (NUL bytes), not a text export")
+    codec = codecs.lookup(encoding).name
+    if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ReportFormatError(
+            path, f"not valid {encoding} (byte {exc.start}); declare the right encoding in the registry", line
+        ) from exc
+    # CRLF and lone CR become LF; the last line has no newline in these exports and is kept.
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _is_blank(line: str) -> bool:
+    return not normalize_text(line).strip()
+
+
+def _is_table_line(line: str) -> bool:
+    return "\t" in line and not _is_blank(line)
+
+
+_DASH_ROW = re.compile(r"^[\s\-:|]+$")
+_ROMAN = r"(?:[IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])"
+_PART = re.compile(rf"^(?:#+\s*)?(?:\*\*)?\s*(?:{_ROMAN}\s*\.\s*\S|\[(?:별첨|붙임)[^\]]*\]|붙임\s*\d)")
+_SECTION = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*(?:\d{1,2}|[①-⑳])\s+[^\d\s.:)]")
+_HEADING = re.compile(r"^(?:#+\s|\s*(?:\*\*)?\s*[□○■◆]|\s*-\s+\S)")
+
+
+def _make_row(line_no: int, text: str) -> Row:
+    raw_cells = text.split("\t")
+    cells, bold = [], []
+    for cell in raw_cells:
+        clean, is_bold = strip_html(cell)
+        cells.append(clean)
+        bold.append(is_bold)
+    row = Row(line_no=line_no, raw_text=text, cells=cells, bold=bold)
+    nonempty = [c for c in cells if c]
+    if all(_DASH_ROW.match(c) for c in nonempty) and any("---" in c for c in nonempty):
+        row.role = "dash"
+    elif len(nonempty) == 1 and parse_unit_line(nonempty[0]):
+        row.role = "unit"
+    return row
+
+
+def _classify_header(rows: list[Row]) -> int:
+    """Number of leading header rows: rows before the first one that carries a value after its label.
+
+    Header cells are words ('예산액', '1급', "'24년도"); the first row with a value-like cell past
+    the first cell starts the data. A table with no value rows at all has no header (text tables).
+    """
+    count = 0
+    for row in rows:
+        if row.role != "data":
+            count += 1
+            continue
+        if any(is_value_like(c) for c in row.cells[1:] if c):
+            break
+        count += 1
+    if count >= len(rows):
+        return 0
+    return min(count, 4)
+
+
+def _context_above(lines: list[str], first: int) -> dict:
+    """Title, unit line and heading printed above a table starting at line `first` (1-based)."""
+    found: dict = {}
+    below_table = False  # another table right above: its title and unit are not ours
+    number = first - 1
+    while number >= 1:
+        text = lines[number - 1]
+        if _is_blank(text) or _is_table_line(text):
+            if _is_table_line(text) and "title" not in found and "unit_text" not in found:
+                below_table = True
+            number -= 1
+            continue
+        stripped = text.strip()
+        unit = parse_unit_line(stripped)
+        if below_table:
+            pass
+        elif unit and "unit_text" not in found and "title" not in found:
+            found.update(unit_text=unit.text, unit_line=number, as_of=unit.as_of)
+        elif "title" not in found:
+            found.update(title=strip_markup(stripped), title_line=number)
+        if _HEADING.match(stripped) or _PART.match(stripped) or _SECTION.match(stripped):
+            found.update(heading=strip_markup(stripped), heading_line=number)
+            break
+        if first - number > 12:
+            break
+        number -= 1
+    return found
+
+
+def _sections(lines: list[str]) -> list[str | None]:
+    """For each line, the enclosing part ('I. 일반현황') and numbered section ('3 예산규모')."""
+    part = section = None
+    out: list[str | None] = []
+    for text in lines:
+        if "\t" not in text:
+            stripped = strip_markup(text.lstrip("#").strip())
+            if _PART.match(text.strip()) and len(stripped) < 80:
+                part, section = stripped, None
+            elif _SECTION.match(text.strip()) and len(stripped) < 60:
+                section = stripped
+        out.append(" > ".join(p for p in (part, section) if p) or None)
+    return out
+
+
+def split_tables(report_id: str, lines: list[str]) -> list[Table]:
+    """Every table of the report, in order, numbered from 1."""
+    blocks: list[tuple[int, int]] = []
+    start = None
+    for index, text in enumerate(lines + [""], start=1):
+        if _is_table_line(text):
+            start = start or index
+        elif start:
+            blocks.append((start, index - 1))
+            start = None
+
+    sections = _sections(lines)
+    tables: list[Table] = []
+    for first, last in blocks:
+        rows = [_make_row(n, lines[n - 1]) for n in range(first, last + 1)]
+        previous = tables[-1] if tables else None
+        if previous and _continues(previous, rows, lines, first):
+            for row in rows:
+                if row.role == "data" and _repeats_header(row, previous):
+                    row.role = "repeated_header"
+            previous.rows.extend(rows)
+            previous.last_line = last
+            previous.chunks += 1
+            continue
+        table = Table(report_id=report_id, table_no=len(tables) + 1, first_line=first, last_line=last, rows=rows)
+        table.header_rows = _classify_header(rows)
+        for row in rows[: table.header_rows]:
+            if row.role == "data":
+                row.role = "header"
+        context = _context_above(lines, first)
+        for key, value in context.items():
+            setattr(table, key, value)
+        table.section = sections[first - 1]
+        tables.append(table)
+    return tables
+
+
+def _repeats_header(row: Row, table: Table) -> bool:
+    """The row reprints one of the table's header rows; one cell may be spelled differently
+    ('사업비(천원)' then '사업비(현금)') when the row has at least four cells."""
+    cells = [squash(c) for c in row.cells]
+    for header in table.header:
+        expected = [squash(c) for c in header.cells]
+        while expected and not expected[-1]:
+            expected.pop()
+        got = cells[: len(expected)] if len(cells) >= len(expected) else cells
+        if len(got) != len(expected) or any(cells[len(expected) :]):
+            continue
+        differing = sum(a != b for a, b in zip(got, expected))
+        if differing == 0 or (differing == 1 and len([c for c in expected if c]) >= 4):
+            return True
+    return False
+
+
+def _continues(previous: Table, rows: list[Row], lines: list[str], first: int) -> bool:
+    """A block continues the previous table when only blanks and unit lines lie between them and
+    it opens with the previous table's header row (spelling may differ in spaces)."""
+    if not previous.header:
+        return False
+    between = [t for t in lines[previous.last_line : first - 1] if not _is_blank(t)]
+    if any(parse_unit_line(t.strip()) is None for t in between):
+        return False
+    first_data = next((r for r in rows if r.role == "data"), None)
+    return first_data is not None and _repeats_header(first_data, previous)
+
+
+def read_report(report_id: str, path: str | Path, encoding: str = "utf-8") -> Report:
+    lines = decode_report(path, encoding)
+    report = Report(report_id=report_id, path=str(path), lines=lines)
+    report.tables = split_tables(report_id, lines)
+    return report

@@ -1,0 +1,212 @@
+"""Value tokens, units and names as printed in the reports (DOMAIN.md sections 1.3, 1.4, 5).
+
+Every parser goes through these helpers so that one printed token means one thing everywhere.
+Amounts are exact `Decimal`s: never binary floats.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# Full-width digits and punctuation that HWP/PDF exports leave in numbers.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９，．－％", "0123456789,.-%")
+_SPACES = re.compile(r"[\u00a0\u2002\u2003\u2009\u202f\u3000]")
+
+UNIT_FACTORS: dict[str, int] = {
+    "원": 1,
+    "천원": 1_000,
+    "백만원": 1_000_000,
+    "억원": 100_000_000,
+    "억": 100_000_000,
+}
+MONEY_UNITS = tuple(sorted(UNIT_FACTORS, key=len, reverse=True))
+COUNT_UNITS = ("개사", "건", "명", "회", "개", "편", "종", "대", "%")
+STATUS_WORDS = ("진행중", "추진중", "상시운영", "수시", "개최연기", "미교부", "하반기", "예정")
+
+
+def normalize_text(text: str) -> str:
+    """Full-width digits to ASCII, exotic spaces to plain spaces; nothing else changes."""
+    return _SPACES.sub(" ", text.translate(_FULLWIDTH))
+
+
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")  # real tags only: '<연도별 실적>' is text
+_BOLD = re.compile(r"<b\b|<strong\b", re.I)
+_MD_BOLD = re.compile(r"\*\*")
+_ESCAPE = re.compile(r"\\([_*\[\]#<>\-])")
+
+
+def strip_html(text: str) -> tuple[str, bool]:
+    """Cell text with HTML tags removed and entities decoded; the flag says whether `<b>` was there."""
+    bold = bool(_BOLD.search(text))
+    # Block tags separate words; inline tags do not.
+    text = re.sub(r"</?(li|p|br|tr|td|th|ul|ol|table)\b[^>]*>", " ", text, flags=re.I)
+    text = html.unescape(_TAG.sub("", text))
+    return re.sub(r"\s+", " ", normalize_text(text)).strip(), bold
+
+
+def strip_markup(text: str) -> str:
+    """HTML, markdown bold and escapes removed; used for headings and prose lines."""
+    text, _ = strip_html(text)
+    text = _ESCAPE.sub(r"\1", _MD_BOLD.sub("", text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_SPACED_RUN = re.compile(r"(?:^|\s)\S(?:\s\S){1,}(?=\s|$)")
+
+
+def clean_name(raw: str) -> str:
+    """Markup removed and per-character spacing collapsed: 'S W 융 합 클 러 스 터' -> 'SW융합클러스터'.
+
+    A name with two or more consecutive one-character tokens loses all its spaces (DOMAIN.md 5.2);
+    other names keep their word spaces.
+    """
+    text = strip_markup(raw)
+    tokens = text.split(" ")
+    if any(len(a) == 1 and len(b) == 1 for a, b in zip(tokens, tokens[1:])):
+        text = "".join(tokens)
+    text = re.sub(r"\bR\s*&\s*D\b", "R&D", text)
+    text = re.sub(r"\bBIR&D\b", "비R&D", text)
+    return text.replace("비 R&D", "비R&D")
+
+
+def squash(text: str) -> str:
+    """Key for comparing labels printed with different spacing or middle dots."""
+    return re.sub(r"[\s·ㆍ・]", "", strip_markup(text))
+
+
+@dataclass(frozen=True)
+class Value:
+    """A printed value token read as DOMAIN.md 1.3 says.
+
+    `number` is None for blank, dash, masked and text cells; `flag` tells which.
+    `scale` is the number of decimals printed (24.750 -> 3) so a copy can be compared at its precision.
+    """
+
+    printed: str
+    number: Decimal | None
+    flag: str | None = None  # 'blank' | 'dash' | 'masked' | 'text'
+    unit: str | None = None
+    scale: int = 0
+    companion: Decimal | None = None  # '8.00 (71.72)' -> 71.72
+    footnote: bool = False  # trailing '*'
+
+    @property
+    def is_number(self) -> bool:
+        return self.number is not None
+
+    @property
+    def in_sums(self) -> Decimal:
+        """The value as it enters a sum: dash counts as 0, unknown values raise."""
+        if self.number is not None:
+            return self.number
+        if self.flag == "dash":
+            return Decimal(0)
+        raise ValueError(f"{self.printed!r} has no value to add")
+
+
+_NUMBER = r"[△▲\-−]?\s?\d[\d,]*(?:\.\d+)?"
+_VALUE = re.compile(
+    rf"^(?P<num>{_NUMBER})\s*(?P<unit>{'|'.join(MONEY_UNITS + COUNT_UNITS)})?"
+    rf"(?:\s*\((?P<comp>{_NUMBER})\))?\s*(?P<star>\*)?$"
+)
+_DASHES = {"-", "−", "–", "—", "- - -", "--", "---"}
+
+
+def parse_number(token: str) -> Decimal:
+    """'△3,500' -> Decimal('-3500'); raises ValueError on anything that is not one number."""
+    text = normalize_text(token).strip().replace(" ", "")
+    negative = text[:1] in "△▲-−"
+    if negative:
+        text = text[1:]
+    if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", text):
+        raise ValueError(f"not a number: {token!r}")
+    try:
+        number = Decimal(text.replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - the regex above guards this
+        raise ValueError(f"not a number: {token!r}") from exc
+    return -number if negative else number
+
+
+def parse_value(cell: str) -> Value:
+    """Read one value cell: number, △n, '-', blank, masked '***', 'n (m)', 'n%', 'n*'."""
+    printed = cell
+    text, _ = strip_html(cell)
+    text = text.strip()
+    if not text:
+        return Value(printed, None, "blank")
+    if text in _DASHES:
+        return Value(printed, None, "dash")
+    if "***" in text or re.fullmatch(r"\*+\S*", text):
+        return Value(printed, None, "masked")
+    match = _VALUE.match(text)
+    if not match:
+        return Value(printed, None, "text")
+    num = match.group("num")
+    number = parse_number(num)
+    scale = len(num.split(".")[1]) if "." in num else 0
+    comp = match.group("comp")
+    return Value(
+        printed=printed,
+        number=number,
+        unit=match.group("unit"),
+        scale=scale,
+        companion=parse_number(comp) if comp else None,
+        footnote=bool(match.group("star")),
+    )
+
+
+def is_value_like(cell: str) -> bool:
+    """True for cells that read as a value (number, △n, '-', masked), false for labels and blanks."""
+    value = parse_value(cell)
+    return value.number is not None or value.flag in ("dash", "masked")
+
+
+def to_won(amount: Decimal, unit: str) -> Decimal:
+    """An amount in a printed money unit as exact won (integral when the report is exact)."""
+    try:
+        factor = UNIT_FACTORS[unit.replace(" ", "")]
+    except KeyError:
+        raise ValueError(f"unknown money unit {unit!r}; expected one of {', '.join(UNIT_FACTORS)}")
+    return amount * factor
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    """A unit line such as '(2024.9.30.현재, 단위 : 천원, %)'."""
+
+    text: str
+    units: tuple[str, ...]
+    as_of: str | None = None  # ISO date when the line carries one
+
+    @property
+    def money_unit(self) -> str | None:
+        return next((u for u in self.units if u.replace(" ", "") in UNIT_FACTORS), None)
+
+
+_UNIT_LINE = re.compile(r"^\s*[\\*]*\s*\(?(?P<body>[^()]*단위\s*[:：][^()]*)\)?\s*$")
+
+
+def parse_unit_line(line: str) -> UnitLine | None:
+    """The units (and as-of date) of a unit line, or None when the line is not one."""
+    text = strip_markup(line)
+    match = _UNIT_LINE.match(text)
+    if not match:
+        return None
+    body = match.group("body")
+    as_of = parse_as_of(body)
+    units_part = re.split(r"단위\s*[:：]", body, maxsplit=1)[1]
+    units = tuple(u.strip().replace(" ", "") for u in units_part.split(",") if u.strip())
+    return UnitLine(text=text, units=units, as_of=as_of)
+
+
+def parse_as_of(text: str) -> str | None:
+    """'2024.9.30.현재' -> '2024-09-30'; "'20. 6. 30 현재" -> '2020-06-30'."""
+    match = re.search(r"'?(\d{2,4})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*(?:현재|기준)", text)
+    if not match:
+        return None
+    year = int(match.group(1))
+    year += 2000 if year < 100 else 0
+    return f"{year:04d}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"

@@ -1,0 +1,54 @@
+"""Where things live. Everything a run writes goes under one home folder (default `var/`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+    seeds: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def registry(self) -> Path:
+        return self.seeds / "reports.yaml"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.seeds / "reports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.home / "data_docs"
+
+    @property
+    def discrepancy_reports(self) -> Path:
+        return self.home / "discrepancies"
+
+
+def paths() -> Paths:
+    """Read from the environment each time, so tests can point one process at a temporary home."""
+    home = Path(os.environ.get("BUDGET_RECON_HOME") or PROJECT_ROOT / "var").resolve()
+    seeds = Path(os.environ.get("BUDGET_RECON_SEEDS") or PROJECT_ROOT / "seeds").resolve()
+    return Paths(home=home, seeds=seeds)
+
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
