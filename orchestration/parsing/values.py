@@ -210,3 +210,19 @@ def parse_as_of(text: str) -> str | None:
     year = int(match.group(1))
     year += 2000 if year < 100 else 0
     return f"{year:04d}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
+
+
+_DATE_TOKEN = re.compile(r"^'?(\d{2}|\d{4})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?$")
+
+
+def parse_date(text: str) -> str | None:
+    """A cell that is exactly one date, as ISO: '20.04.13.' -> '2020-04-13', '2024. 9. 30' ->
+    '2024-09-30' (two-digit years are 20xx; trailing dot optional). None for anything else."""
+    match = _DATE_TOKEN.match(strip_markup(text))
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+    year += 2000 if year < 100 else 0
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"

@@ -1,0 +1,53 @@
+"""Configured resources: where the warehouse and the reports are. Nothing is hard-coded in assets."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+
+import dagster as dg
+import duckdb
+
+from . import warehouse
+from .parsing.registry import ReportEntry, get_entry, load_registry
+from .settings import paths
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The embedded DuckDB warehouse (default `$BUDGET_RECON_HOME/warehouse.duckdb`)."""
+
+    path: str = ""
+
+    @property
+    def file(self) -> Path:
+        return Path(self.path) if self.path else paths().warehouse
+
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse.connect(self.file, read_only=read_only) as con:
+            yield con
+
+
+class ReportRegistryResource(dg.ConfigurableResource):
+    """The report registry and the folder its files live in (default `seeds/`)."""
+
+    seeds_dir: str = ""
+
+    @property
+    def root(self) -> Path:
+        return Path(self.seeds_dir) if self.seeds_dir else paths().seeds
+
+    @property
+    def registry_file(self) -> Path:
+        return self.root / "reports.yaml"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    def entries(self) -> list[ReportEntry]:
+        return load_registry(self.registry_file)
+
+    def entry(self, report_id: str) -> ReportEntry:
+        return get_entry(self.registry_file, report_id)
