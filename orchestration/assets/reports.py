@@ -55,7 +55,7 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, 
         for report_id in context.partition_keys:
             entry = registry.entry(report_id)
             try:
-                result = ingest(con, entry, registry.reports_dir, run_id=context.run_id)
+                result = ingest(con, entry, registry.reports_dir, run_id=context.run.run_id)
             except ReportFormatError as exc:
                 raise dg.Failure(
                     description=f"Report {report_id}: {exc}",

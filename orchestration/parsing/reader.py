@@ -235,18 +235,16 @@ def split_tables(report_id: str, lines: list[str]) -> list[Table]:
 
 
 def _repeats_header(row: Row, table: Table) -> bool:
-    """The row reprints one of the table's header rows; one cell may be spelled differently
-    ('사업비(천원)' then '사업비(현금)') when the row has at least four cells."""
-    cells = [squash(c) for c in row.cells]
+    """The row reprints one of the table's header rows. Compared on its non-empty cells, since a
+    page may drop or add an empty number column; one cell may be spelled differently
+    ('사업비(천원)' then '사업비(현금)') when the header has at least four labels."""
+    cells = [squash(c) for c in row.cells if squash(c)]
     for header in table.header:
-        expected = [squash(c) for c in header.cells]
-        while expected and not expected[-1]:
-            expected.pop()
-        got = cells[: len(expected)] if len(cells) >= len(expected) else cells
-        if len(got) != len(expected) or any(cells[len(expected) :]):
+        expected = [squash(c) for c in header.cells if squash(c)]
+        if len(cells) != len(expected):
             continue
-        differing = sum(a != b for a, b in zip(got, expected))
-        if differing == 0 or (differing == 1 and len([c for c in expected if c]) >= 4):
+        differing = sum(a != b for a, b in zip(cells, expected))
+        if differing == 0 or (differing == 1 and len(expected) >= 4):
             return True
     return False
 

@@ -21,7 +21,7 @@ toc_table as (
     from {{ ref('stg_report_tables') }}
     where
         {{ in_selected_reports('report_id') }}
-        and regexp_replace(coalesce(title, '') || coalesce(heading, ''), '\s', '', 'g') like '%목차%'
+        and regexp_replace(coalesce(table_title, '') || coalesce(heading, ''), '\s', '', 'g') like '%목차%'
     group by report_id
 ),
 
@@ -48,7 +48,7 @@ toc_parts as (
 toc_numbered as (
     select
         report_id,
-        cast(regexp_extract(entry, '^(\d{1,2})\s*\.', 1) as integer) as entry_no,
+        cast(nullif(regexp_extract(entry, '^(\d{1,2})\s*\.', 1), '') as integer) as entry_no,
         trim(regexp_extract(entry, '^\d{1,2}\s*\.\s*(.+)$', 1)) as entry_title,
         last_value(nullif(roman, '') ignore nulls) over (
             partition by report_id order by row_no

@@ -1,0 +1,114 @@
+"""Loading a report partition replaces its rows atomically: one copy, never half-written."""
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration import warehouse
+from orchestration.assets.reports import raw_report
+from orchestration.ingest import ingest
+from orchestration.parsing.reader import ReportFormatError
+from orchestration.parsing.registry import load_registry
+from orchestration.partitions import reports_partitions
+from orchestration.resources import ReportRegistryResource, WarehouseResource
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def seeds(tmp_path) -> Path:
+    root = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", root)
+    return root
+
+
+def counts(db: Path) -> dict[str, dict[str, int]]:
+    with warehouse.connect(db, read_only=True) as con:
+        out = {}
+        for table in ("report_lines", "report_tables", "report_rows"):
+            out[table] = dict(con.execute(f"select report_id, count(*) from raw.{table} group by 1").fetchall())
+        return out
+
+
+def test_reloading_a_report_keeps_exactly_one_copy_and_other_reports_untouched(seeds, tmp_path):
+    db = tmp_path / "w.duckdb"
+    entries = {e.report_id: e for e in load_registry(seeds / "reports.yaml")}
+    with warehouse.connect(db) as con:
+        ingest(con, entries["chungbuk-tp-2024-q3"], seeds / "reports")
+        ingest(con, entries["chungbuk-sti-2020-h1"], seeds / "reports")
+    first = counts(db)
+    with warehouse.connect(db) as con:
+        ingest(con, entries["chungbuk-tp-2024-q3"], seeds / "reports")
+        loads = con.execute("select report_id, count(*) from raw.report_loads group by 1 order by 1").fetchall()
+    assert counts(db) == first
+    assert first["report_rows"] == {"chungbuk-tp-2024-q3": 334, "chungbuk-sti-2020-h1": 163}
+    assert loads == [("chungbuk-sti-2020-h1", 1), ("chungbuk-tp-2024-q3", 2)]
+
+
+def test_a_failing_load_leaves_the_previous_load_intact(seeds, tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    entry = next(e for e in load_registry(seeds / "reports.yaml") if e.report_id == "chungbuk-sti-2020-h1")
+    with warehouse.connect(db) as con:
+        ingest(con, entry, seeds / "reports")
+    before = counts(db)
+
+    # A failure half-way through writing (after some tables were replaced) must roll back.
+    original = warehouse._frame
+    calls = {"n": 0}
+
+    def failing_frame(rows, columns):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk full")
+        return original(rows, columns)
+
+    monkeypatch.setattr(warehouse, "_frame", failing_frame)
+    with warehouse.connect(db) as con, pytest.raises(RuntimeError, match="disk full"):
+        ingest(con, entry, seeds / "reports")
+    monkeypatch.setattr(warehouse, "_frame", original)
+    assert counts(db) == before
+
+    # A truncated, then an empty file: clear error naming the file; the good load stays.
+    path = seeds / "reports" / entry.file
+    path.write_text("", encoding="utf-8")
+    with warehouse.connect(db) as con, pytest.raises(ReportFormatError, match=f"{entry.file}: the file is empty"):
+        ingest(con, entry, seeds / "reports")
+    assert counts(db) == before
+
+
+def test_dagster_partition_rematerialization_leaves_one_copy(seeds, tmp_path):
+    db = tmp_path / "w.duckdb"
+    resources = {
+        "warehouse": WarehouseResource(path=str(db)),
+        "registry": ReportRegistryResource(seeds_dir=str(seeds)),
+    }
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(reports_partitions.name, ["chungbuk-sti-2020-h1", "gangwon-2025-plan"])
+        for _ in range(2):
+            result = dg.materialize([raw_report], partition_key="chungbuk-sti-2020-h1", resources=resources, instance=instance)
+            assert result.success
+        result = dg.materialize([raw_report], partition_key="gangwon-2025-plan", resources=resources, instance=instance)
+        materializations = result.asset_materializations_for_node("raw_report")
+    assert counts(db)["report_rows"] == {"chungbuk-sti-2020-h1": 163, "gangwon-2025-plan": 2774}
+    rows_meta = next(m for m in materializations if m.asset_key == dg.AssetKey(["raw", "report_rows"]))
+    assert rows_meta.metadata["dagster/row_count"].value == 2774
+    assert "| report_id |" in rows_meta.metadata["preview"].value
+
+
+def test_dagster_bad_report_fails_its_partition_with_file_and_reason(seeds, tmp_path):
+    db = tmp_path / "w.duckdb"
+    (seeds / "reports" / "chungbuk-sti-2020-h1.txt").write_bytes(b"\x00\x01binary")
+    resources = {
+        "warehouse": WarehouseResource(path=str(db)),
+        "registry": ReportRegistryResource(seeds_dir=str(seeds)),
+    }
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(reports_partitions.name, ["chungbuk-sti-2020-h1"])
+        result = dg.materialize(
+            [raw_report], partition_key="chungbuk-sti-2020-h1", resources=resources, instance=instance, raise_on_error=False
+        )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "chungbuk-sti-2020-h1.txt: the file is binary" in failure.event_specific_data.error.message
