@@ -56,7 +56,7 @@ COLUMNS: dict[str, str] = {
     "is_total": "BOOLEAN",  # the row is the sum of other rows (root or group)
     "item_no": "INTEGER",  # printed row number (number cell or glued to the name)
     "label_raw": "VARCHAR",  # label cells as printed
-    "name": "VARCHAR",  # cleaned name, number split off
+    "item_name": "VARCHAR",  # cleaned name, number split off
     "department_no": "INTEGER",  # TOC department named inside the name, else NULL
     "department": "VARCHAR",
     "group_label_raw": "VARCHAR",  # 구분 as printed (filled down)
@@ -384,7 +384,7 @@ def extract(report: Report) -> list[dict]:
         numbered = _is_numbered([(p["cells"], p["budget_at"]) for p in prepared])
 
         # 2. Labels, groups, hierarchy.
-        goals = numbered_entries(report, part=3) if any("group" in p["columns"] for p in prepared) else {}
+        goals = departments if any("group" in p["columns"] for p in prepared) else {}  # part III: goals
         root_id = group_id = None
         group_closers: tuple[str, ...] = ()
         group_label_raw = group_name = None
@@ -464,7 +464,7 @@ def extract(report: Report) -> list[dict]:
                 "is_total": kind != "item",
                 "item_no": item_no,
                 "label_raw": label_raw,
-                "name": name,
+                "item_name": name,
                 "department_no": dept[0] if dept else None,
                 "department": dept[1] if dept else None,
                 "group_label_raw": group_label_raw if kind != "total" else None,

@@ -14,7 +14,6 @@ as 인건비 / 운영비 / 기타): rows are placed with the standard 예산과�
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from .extractors import Extractor
 from .reader import Report, Row, Table
@@ -301,9 +300,9 @@ def org_unit_budget_rows(report: Report) -> list[dict]:
                 unit = column["unit"]
                 amount = value.number
                 won = to_won(amount, unit) if amount is not None and unit else None
-                if won is not None and won != won.to_integral_value():
-                    p["flags"].append("won_not_integral")
                 row_flags = list(p["flags"]) + ([column["flag"]] if column["flag"] else [])
+                if won is not None and won != won.to_integral_value():
+                    row_flags.append("won_not_integral")
                 out.append(
                     {
                         "report_id": report.report_id,

@@ -1,19 +1,678 @@
-"""Placeholder until the kpi parser lands: declares the raw table so the loader and dbt see it."""
+"""KPI and outcome lines of agency status reports (주요업무 추진상황), part Ⅲ (DOMAIN.md 2.3, 3.3).
+
+Two layouts of the same family are read, recognised by their structure (never by report id):
+
+* **Task-header layout** (충북테크노파크): department blocks with task headers `N 이행과제 X-Y`
+  (X = TOC department number under part III, Y = task). Inside a task, parent KPIs are bold
+  (`- **name (32건) : 33건, 103%**`), boxed (`□ name (3건) : 3건, 100%`) or plain (`- name (8건) : 3건,
+  38%`), children are `name (4건) : 5건`. A KPI line is a parent when it is bold or boxed, prints a
+  rate, is the glued form `name(1,905건 : 1,587건 83%)` or status-only `□ name (상시운영)`, or — in a
+  task without bold/boxed parents — is a column-0 `- ` line; every other KPI line is a child of the
+  parent above it in the same task (indentation is not trusted). Lines without the `(target) : actual`
+  pattern are descriptions and are skipped.
+* **Goal-heading layout** (충북과학기술혁신원): goal headings named like the TOC entries under III,
+  task headings `## 1 name`, then outcome lines with actuals only: parents (`□ … : value` or a heading
+  `### name : value`), children (`- name : value`, `○ name : value`) and details (lines under a `○`
+  child, or indented `  - ` lines) that carry countable items (`: 1차(…) 2건, / 2차(…) 2건` or
+  `…(2개사), …(1개사)`). A value with several measures (`101명/1회`) gives one row per measure
+  (`L167#1`, `L167#2`).
+
+Hierarchy: `parent_row_id` is the parent KPI line (for multi-measure parents the measure with the same
+unit). `adds_to_parent` says whether the row's quantity enters the parent's sum (DOMAIN.md 6.1 / 6.2):
+건/개사/회/개 count together, 명 with 명; %-KPIs, status-only rows and units absent from the parent do
+not add up. Printed numbers are never corrected.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from difflib import SequenceMatcher
+
 from .extractors import Extractor
 from .reader import Report
+from .structure import numbered_entries, roman_to_int
+from .values import clean_prose_name, normalize_text, parse_number, squash, strip_markup
+
+COLUMNS: dict[str, str] = {
+    "report_id": "VARCHAR",
+    "row_id": "VARCHAR",  # 'L353' (one measure per line) or 'L167#2' (second measure of line 167)
+    "parent_row_id": "VARCHAR",  # parent KPI row (same-unit measure where the parent has several)
+    "source_line": "INTEGER",
+    "table_no": "INTEGER",  # always NULL: KPI lines are prose
+    "layout": "VARCHAR",  # task_header | goal_heading
+    "level": "INTEGER",  # 1 parent, 2 child, 3 detail
+    "line_style": "VARCHAR",  # bold | box | plain | heading | dash | circle | detail
+    "org_unit": "VARCHAR",  # TOC department (task-header layout)
+    "org_unit_no": "INTEGER",
+    "goal_no": "INTEGER",  # TOC strategic goal (goal-heading layout)
+    "goal_name": "VARCHAR",
+    "task_code": "VARCHAR",  # '2-1' = department/goal 2, task 1
+    "task_title": "VARCHAR",
+    "kpi_seq": "INTEGER",  # parent position within the task
+    "child_seq": "INTEGER",  # child position within its parent (NULL for parents)
+    "detail_seq": "INTEGER",  # detail position within its child (NULL otherwise)
+    "measure_seq": "INTEGER",  # measure position within the line (1 unless 'a/b' values)
+    "kpi_key": "VARCHAR",  # positional key: '2-1:3', '2-1:3.2', '1-3:1.2.1#2'
+    "label_raw": "VARCHAR",  # the name part as printed (markup and markers kept)
+    "name": "VARCHAR",  # cleaned name, markers removed
+    "markers": "VARCHAR",  # comma-separated: policy tags (공약16, 신규), footnotes (fn10), periods (하반기)
+    "value_printed": "VARCHAR",  # the whole value part as printed: '(32건) : 33건, 103%' / '101명/1회'
+    "target_printed": "VARCHAR",
+    "target": "DECIMAL(38,4)",
+    "target_unit": "VARCHAR",
+    "target_note": "VARCHAR",  # word printed beside the target: '절감'
+    "target_flag": "VARCHAR",  # blank (not printed)
+    "actual_printed": "VARCHAR",
+    "actual": "DECIMAL(38,4)",
+    "actual_unit": "VARCHAR",
+    "actual_flag": "VARCHAR",  # text (status / sentence) | blank (unit without number)
+    "rate_printed": "VARCHAR",
+    "rate_reported": "DECIMAL(38,4)",
+    "status": "VARCHAR",  # 진행중, 상시운영, 추진중, 수시, 개최연기, or the printed sentence
+    "is_percentage_kpi": "BOOLEAN",
+    "adds_to_parent": "BOOLEAN",
+    "flags": "VARCHAR",
+    "line_text": "VARCHAR",  # the full line as printed
+}
+
+STATUS_WORDS = ("진행중", "추진중", "상시운영", "수시", "개최연기", "미교부", "예정", "완료")
+_STATUS = "|".join(STATUS_WORDS)
+_Q = r"\d[\d,]*(?:\.\d+)?"
+_UNITS = ("개사", "건", "명", "회", "편", "개", "종", "대", "%")
+_UNIT = "|".join(_UNITS)
+# units that count together in a parent (DOMAIN.md 6.1: 건/개사/회 children count together)
+_UNIT_FAMILY = {"건": "count", "개사": "count", "회": "count", "개": "count", "명": "person", "%": "percent"}
 
 
+def unit_family(unit: str | None) -> str | None:
+    return _UNIT_FAMILY.get(unit, unit) if unit else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# names and markers
+# ---------------------------------------------------------------------------------------------------
+_TAG = re.compile(r"\^\{([^{}]*)\}")
+_DATE_TAG = re.compile(r"^'?\d{2}\.\s*\d{1,2}\.?$")
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_FOOTNOTE = re.compile(rf"([{_SUPERSCRIPT_DIGITS}]+)(⁾|\))?")
+_PERIOD_MARKER = re.compile(r"\((하반기|상반기|\d{1,2}\s*~\s*\d{1,2}\s*월|\d{1,2}\s*월|[\d.\s~]*\d\.[\d.\s~]*)\)")
+
+
+def split_markers(label: str, periods: bool = False) -> tuple[str, list[str]]:
+    """Name without `^{tag}` policy tags and footnote superscripts (and, with `periods`, without
+    `(하반기)` / `(5~6월)` / `(3. 16~11. 5)` period markers), plus the markers in printed order.
+
+    `^{23.02.}` is a date, not a tag: its text stays in the name. A footnote written with an ASCII `)`
+    (`(MV¹⁰)`) keeps the `)` when it closes a parenthesis opened before it.
+    """
+    markers: list[str] = []
+
+    def tag(match: re.Match) -> str:
+        content = match.group(1).strip()
+        if _DATE_TAG.match(content):
+            return content
+        markers.append(content)
+        return ""
+
+    text = _TAG.sub(tag, label)
+    out: list[str] = []
+    pos = 0
+    for match in _FOOTNOTE.finditer(text):
+        out.append(text[pos : match.start()])
+        digits = match.group(1).translate(str.maketrans(_SUPERSCRIPT_DIGITS, "0123456789"))
+        markers.append(f"fn{digits}")
+        if match.group(2) == ")":
+            before = "".join(out)
+            if before.count("(") > before.count(")"):
+                out.append(")")
+        pos = match.end()
+    out.append(text[pos:])
+    text = "".join(out)
+    if periods:
+
+        def period(match: re.Match) -> str:
+            markers.append(re.sub(r"\s+", " ", match.group(1)).strip())
+            return ""
+
+        text = _PERIOD_MARKER.sub(period, text)
+    return clean_prose_name(re.sub(r"\s+", " ", text).strip()), markers
+
+
+# ---------------------------------------------------------------------------------------------------
+# lines
+# ---------------------------------------------------------------------------------------------------
+@dataclass
+class Line:
+    no: int
+    raw: str  # as printed
+    indent: int  # leading spaces
+    heading: int  # number of leading '#'
+    bold: bool
+    bullet: str | None  # □ ○ - ※ * → ➔ or None
+    text: str  # markup, heading marks and bullet removed
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.text and not self.bullet
+
+
+_BULLETS = ("□", "○", "-", "※", "→", "➔", "⇒", "◆", "*", "·")
+
+
+def read_line(no: int, raw: str) -> Line:
+    norm = normalize_text(raw)
+    indent = len(norm) - len(norm.lstrip(" "))
+    body = norm.strip()
+    heading = len(body) - len(body.lstrip("#"))
+    body = body.lstrip("#").strip()
+    bold = "**" in body
+    text = strip_markup(body)
+    bullet = None
+    for mark in _BULLETS:
+        if text.startswith(mark) and (mark != "*" or not text.startswith("**")):
+            bullet = mark
+            text = text[len(mark) :].strip()
+            break
+    return Line(no, raw, indent, heading, bold, bullet, text)
+
+
+def _part_bounds(report: Report, part: int) -> tuple[int, int] | None:
+    """First and last line number of a roman part in the body (TOC table rows are skipped)."""
+    start = None
+    pattern = re.compile(r"^([IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])\s*\.\s*\S")
+    for no, raw in enumerate(report.lines, start=1):
+        if "\t" in raw:
+            continue
+        text = strip_markup(normalize_text(raw).strip().lstrip("#"))
+        match = pattern.match(text)
+        if not match:
+            continue
+        number = roman_to_int(match.group(1))
+        if start is None and number == part:
+            start = no
+        elif start is not None and number is not None and number != part:
+            return start, no - 1
+    return (start, len(report.lines)) if start is not None else None
+
+
+def _row(report: Report, line: Line, **values) -> dict:
+    row = {column: None for column in COLUMNS}
+    row.update(report_id=report.report_id, source_line=line.no, line_text=line.raw, measure_seq=1)
+    row.update(values)
+    return row
+
+
+def _flags(*flags: str | None) -> str | None:
+    kept = [f for f in flags if f]
+    return ",".join(dict.fromkeys(kept)) if kept else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# task-header layout (충북테크노파크)
+# ---------------------------------------------------------------------------------------------------
+_TASK_HEADER = re.compile(r"^(?:\d{1,2}|[①-⑳])\s*이행과제\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$")
+_TASK_TITLE = re.compile(r"^\d{1,2}\s*\.\s*(.+)$")
+_FOOTNOTE_TEXT = re.compile(r"^\d{1,2}\)\s")
+_RATE = rf"(?:\s*,?\s*(?P<rate>{_Q})\s*%)?"
+_KPI = re.compile(
+    rf"^(?P<name>.*?)\s*(?P<open>[(\[])?\s*(?P<target>{_Q})\s*(?P<tunit>{_UNIT})(?:\s*(?P<tnote>[가-힣]+))?\s*"
+    rf"(?P<close>[)\]])?\s*:\s*(?:(?P<actual>{_Q})\s*(?P<aunit>{_UNIT})|(?P<status>{_STATUS})){_RATE}\s*$"
+)
+_KPI_GLUED = re.compile(
+    rf"^(?P<name>.*?)\s*\(\s*(?P<target>{_Q})\s*(?P<tunit>{_UNIT})\s*:\s*"
+    rf"(?:(?P<actual>{_Q})\s*(?P<aunit>{_UNIT})|(?P<status>{_STATUS})){_RATE}\s*\)\s*$"
+)
+_KPI_STATUS_ONLY = re.compile(rf"^(?P<name>.*?)\s*\(\s*(?P<status>{_STATUS})\s*\)\s*$")
+
+
+@dataclass
+class KpiMatch:
+    name: str
+    value: str
+    target: str | None = None
+    tunit: str | None = None
+    tnote: str | None = None
+    actual: str | None = None
+    aunit: str | None = None
+    status: str | None = None
+    rate: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+def match_kpi(text: str, allow_status_only: bool = False) -> KpiMatch | None:
+    """The `(target) : actual[, rate%]` pattern at the end of a KPI line, or None for descriptions."""
+    for pattern, flag in ((_KPI_GLUED, "glued_parentheses"), (_KPI, None)):
+        m = pattern.match(text)
+        if not m:
+            continue
+        g = m.groupdict()
+        flags = [flag] if flag else []
+        if pattern is _KPI:
+            opened, closed = g["open"], g["close"]
+            if not opened and not closed:
+                flags.append("target_bare")
+            elif opened == "[" or closed == "]":
+                flags.append("target_bracketed")
+            if bool(opened) != bool(closed):
+                flags.append("target_bracket_unbalanced")
+            if g["rate"] and not re.search(r",\s*" + re.escape(g["rate"]) + r"\s*%\s*$", text):
+                flags.append("rate_without_comma")
+        name = g["name"].strip()
+        if re.search(r"\s:\s|\s:$|^[^(]*:\s", name):
+            flags.append("extra_colon")
+        value_start = m.start("open") if pattern is _KPI and g["open"] else m.start("target")
+        if pattern is _KPI_GLUED:
+            value_start = text.rfind("(", 0, m.start("target"))
+        return KpiMatch(
+            name=name,
+            value=text[value_start:].strip(),
+            target=g["target"],
+            tunit=g["tunit"],
+            tnote=g.get("tnote"),
+            actual=g["actual"],
+            aunit=g["aunit"],
+            status=g["status"],
+            rate=g["rate"],
+            flags=flags,
+        )
+    if allow_status_only:
+        m = _KPI_STATUS_ONLY.match(text)
+        if m:
+            return KpiMatch(name=m.group("name").strip(), value=text[m.start("status") - 1 :].strip(),
+                            status=m.group("status"), flags=["status_only"])
+    return None
+
+
+def _task_blocks(report: Report, first: int, last: int) -> list[tuple[Line, list[Line]]]:
+    """(task header, lines of the task) for every `N 이행과제 X-Y` header in the part. A task ends at
+    the next task header, at the next department's `추진여건` / `이행과제` list, or at the part's end."""
+    blocks: list[tuple[Line, list[Line]]] = []
+    current: list[Line] | None = None
+    for no in range(first, last + 1):
+        line = read_line(no, report.line(no))
+        if _TASK_HEADER.match(line.text):
+            current = []
+            blocks.append((line, current))
+            continue
+        if squash(line.text) in ("추진여건", "이행과제") and not line.bullet:
+            current = None
+            continue
+        if current is not None:
+            current.append(line)
+    return blocks
+
+
+def _task_header_rows(report: Report, first: int, last: int) -> list[dict]:
+    departments = numbered_entries(report, part=3)
+    rows: list[dict] = []
+    for header, lines in _task_blocks(report, first, last):
+        m = _TASK_HEADER.match(header.text)
+        dept_no, task_no = int(m.group(1)), int(m.group(2))
+        task_code = f"{dept_no}-{task_no}"
+        title = next((_TASK_TITLE.match(ln.text).group(1).strip() for ln in lines[:4]
+                      if not ln.bullet and _TASK_TITLE.match(ln.text)), None)
+        candidates: list[tuple[Line, KpiMatch]] = []
+        for line in lines:
+            if "\t" in line.raw or not line.text or line.bullet in ("※", "→", "➔", "⇒"):
+                continue
+            if line.bullet is None and line.indent == 0 and _FOOTNOTE_TEXT.match(line.text):
+                continue  # footnote text `3) IOL(...) : ...`
+            is_box = line.bullet == "□"
+            kpi = match_kpi(line.text, allow_status_only=is_box or line.bold)
+            if kpi:
+                candidates.append((line, kpi))
+        styled = any(ln.bullet == "□" or ln.bold for ln, _ in candidates)
+        parent: dict | None = None
+        kpi_seq = child_seq = 0
+        for line, kpi in candidates:
+            glued = "glued_parentheses" in kpi.flags
+            if line.bullet == "□":
+                style = "box"
+            elif line.bold:
+                style = "bold"
+            elif kpi.rate or glued or "status_only" in kpi.flags:
+                style = "plain"
+            elif not styled and line.bullet == "-" and line.indent == 0:
+                style = "plain"
+            else:
+                style = None  # a child
+            label, markers = split_markers(kpi.name)
+            is_pct = kpi.tunit == "%" or kpi.aunit == "%"
+            flags = list(kpi.flags)
+            if kpi.target and kpi.aunit and kpi.tunit != kpi.aunit:
+                flags.append("unit_changed")
+            if kpi.tnote:
+                flags.append("target_note")
+            values = dict(
+                layout="task_header",
+                org_unit=departments.get(dept_no),
+                org_unit_no=dept_no,
+                task_code=task_code,
+                task_title=title,
+                label_raw=kpi.name,
+                name=label,
+                markers=",".join(markers) or None,
+                value_printed=kpi.value,
+                target_printed=f"{kpi.target}{kpi.tunit}" if kpi.target else None,
+                target=parse_number(kpi.target) if kpi.target else None,
+                target_unit=kpi.tunit,
+                target_note=kpi.tnote,
+                target_flag=None if kpi.target else "blank",
+                actual_printed=f"{kpi.actual}{kpi.aunit}" if kpi.actual else kpi.status,
+                actual=parse_number(kpi.actual) if kpi.actual else None,
+                actual_unit=kpi.aunit,
+                actual_flag=None if kpi.actual else "text",
+                rate_printed=f"{kpi.rate}%" if kpi.rate else None,
+                rate_reported=parse_number(kpi.rate) if kpi.rate else None,
+                status=kpi.status,
+                is_percentage_kpi=is_pct,
+            )
+            if dept_no not in departments:
+                flags.append("org_unit_not_in_toc")
+            if style:
+                kpi_seq += 1
+                child_seq = 0
+                if line.indent > 0 and style == "box":
+                    flags.append("indented_parent")
+                parent = _row(
+                    report, line, row_id=f"L{line.no}", level=1, line_style=style, kpi_seq=kpi_seq,
+                    kpi_key=f"{task_code}:{kpi_seq}", adds_to_parent=False, flags=_flags(*flags), **values,
+                )
+                rows.append(parent)
+                continue
+            if kpi.rate:
+                flags.append("child_with_rate")
+            if parent is None:
+                rows.append(_row(report, line, row_id=f"L{line.no}", level=2, line_style="dash",
+                                 flags=_flags(*flags, "no_parent"), adds_to_parent=False, **values))
+                continue
+            child_seq += 1
+            parent_unit = parent["target_unit"] or parent["actual_unit"]
+            child_unit = kpi.tunit or kpi.aunit
+            if parent_unit and child_unit and parent_unit != child_unit:
+                flags.append("unit_differs_from_parent")
+            adds = (
+                parent["target"] is not None
+                and not parent["is_percentage_kpi"]
+                and not is_pct
+                and kpi.target is not None
+                and unit_family(child_unit) == unit_family(parent_unit)
+            )
+            if line.indent == 0 and style is None and styled and line.bullet == "-" and parent["line_style"] == "bold":
+                flags.append("child_at_column0")
+            rows.append(_row(
+                report, line, row_id=f"L{line.no}", parent_row_id=parent["row_id"], level=2, line_style="dash",
+                kpi_seq=parent["kpi_seq"], child_seq=child_seq, kpi_key=f"{task_code}:{parent['kpi_seq']}.{child_seq}",
+                adds_to_parent=adds, flags=_flags(*flags), **values,
+            ))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------
+# goal-heading layout (충북과학기술혁신원)
+# ---------------------------------------------------------------------------------------------------
+_TASK_HEADING = re.compile(r"^(\d{1,2})\s+(\S.*)$")
+_COLON = re.compile(r"\s+:\s*|\s*:\s+")
+_SCHEDULE = re.compile(r"^'?\d{2}\s*\.\s*\d{1,2}\s*\.?$")
+_QUANTITY = re.compile(rf"^(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)\s*(?P<unit>{_UNIT})(?P<rest>.*)$")
+_PAREN_COUNT = re.compile(rf"\((?P<num>\d[\d,]*)\s*(?P<unit>개사|건|명|회|편|개|종|대)\)")
+_PERIOD_PIECE = re.compile(r"^\d{1,2}\s*~\s*\d{1,2}\s*월$")
+_GARBLED = re.compile(r"[α-ωΑ-Ω]")
+
+
+@dataclass
+class Measure:
+    printed: str
+    number: Decimal | None
+    unit: str | None
+    status: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+def split_outside_parentheses(text: str, separators: str = r"\s*/\s*|,\s+|[α-ωΑ-Ω]") -> list[str]:
+    """Pieces of `text` split at separators that are not inside parentheses."""
+    pieces, depth, start = [], 0, 0
+    pattern = re.compile(separators)
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            m = pattern.match(text, i)
+            if m and m.end() > i:
+                pieces.append(text[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    pieces.append(text[start:])
+    return [p.strip(" ,") for p in pieces if p.strip(" ,")]
+
+
+def parse_outcome_value(value: str) -> tuple[list[Measure], list[str]]:
+    """Measures of an outcome value (`101명/1회`, `30명/추진중`, `895,464명, 2,036건 콘텐츠 공유`,
+    `4~12월/14편 제작`, `3건β명`, `추진중`, `제품 홍보물 제작지원 대체`,
+    `1차(2. 26~3. 25) 2건, / 2차(…) 2건`) and the period markers found beside them (`4~12월`)."""
+    measures: list[Measure] = []
+    periods: list[str] = []
+    garbled = bool(_GARBLED.search(value))
+    for piece in split_outside_parentheses(value):
+        bare = re.sub(r"\s+", " ", re.sub(r"\([^()]*\)", " ", piece)).strip()  # `1차(…) 2건` -> `1차 2건`
+        if _PERIOD_PIECE.match(bare):
+            periods.append(bare.replace(" ", ""))
+            continue
+        m = _QUANTITY.match(bare) or re.search(
+            rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+)\s*(?P<unit>{_UNIT})(?![가-힣])(?P<rest>.*)$", bare)
+        if m:
+            flags = ["garbled_separator"] if garbled else []
+            measures.append(Measure(piece, parse_number(m.group("num")), m.group("unit"), flags=flags))
+        elif bare in _UNITS:
+            measures.append(Measure(piece, None, bare, flags=["garbled_separator", "number_missing"]))
+        elif bare in STATUS_WORDS:
+            measures.append(Measure(piece, None, None, status=bare))
+        else:
+            measures.append(Measure(piece, None, None, status=bare, flags=["status_text"]))
+    return measures, periods
+
+
+def counted_items(text: str) -> list[tuple[str, Measure]]:
+    """Items of a detail line that carry a count in parentheses: `시제품 제작(2개사), 제품개선(2개사),
+    충북전통문화(1개사) 선정` -> [('시제품 제작', 2개사), ('제품개선', 2개사), ('충북전통문화 선정', 1개사)].
+    Approximate numbers (`(60명 정도)`) are not counts."""
+    items = []
+    for piece in split_outside_parentheses(text, r",\s+"):
+        for count in _PAREN_COUNT.finditer(piece):
+            name = re.sub(r"\s+", " ", piece.replace(count.group(0), " ")).strip()
+            items.append((name, Measure(count.group(0), parse_number(count.group("num")), count.group("unit"))))
+    return items
+
+
+def _match_goal(text: str, goals: dict[int, str]) -> int | None:
+    key = squash(text)
+    if not key or re.match(r"^\d", key):
+        return None
+    for number, title in goals.items():
+        if squash(title) == key:
+            return number
+    for number, title in goals.items():
+        if SequenceMatcher(None, squash(title), key).ratio() >= 0.85:
+            return number
+    return None
+
+
+def _goal_heading_rows(report: Report, first: int, last: int) -> list[dict]:
+    goals = numbered_entries(report, part=3)
+    lines = [read_line(no, report.line(no)) for no in range(first, last + 1)]
+    rows: list[dict] = []
+    goal_no: int | None = None
+    task_no: int | None = None
+    task_title: str | None = None
+    in_tasks = False  # after a task heading, before the next 여건 / 이행과제 / goal
+    kpi_seq = child_seq = detail_seq = 0
+    parent_rows: list[dict] = []
+    child_rows: list[dict] = []
+    child_style: str | None = None  # 'circle' | 'dash' | None
+    consumed: set[int] = set()
+
+    def next_text_line(i: int) -> int | None:
+        for j in range(i + 1, len(lines)):
+            if not lines[j].is_blank:
+                return j
+        return None
+
+    for i, line in enumerate(lines):
+        if i in consumed or line.is_blank or "\t" in line.raw or set(line.text) <= {"-"}:
+            continue
+        text = line.text
+        if line.heading and not line.bullet:
+            number = _match_goal(text, goals)
+            nxt = next_text_line(i)
+            if number is None and nxt is not None and squash(lines[nxt].text) == "여건":
+                number = (goal_no or 0) + 1
+            if number is not None and not _TASK_HEADING.match(text) and not _COLON.search(text):
+                goal_no, task_no, in_tasks = number, None, False
+                continue
+            if squash(text) in ("여건", "이행과제"):
+                in_tasks = False
+                continue
+            m = _TASK_HEADING.match(text)
+            if m and goal_no is not None:
+                task_no, task_title, in_tasks = int(m.group(1)), m.group(2).strip(), True
+                kpi_seq, parent_rows, child_rows, child_style = 0, [], [], None
+                continue
+        if not in_tasks or line.bullet in ("※", "→", "➔", "⇒", "*"):
+            continue
+        # a bullet line without a value may wrap onto the next plain line (after a blank line)
+        if line.bullet in ("○", "□", "-") and not _COLON.search(text):
+            nxt = next_text_line(i)
+            if nxt is not None and lines[nxt].bullet is None and not lines[nxt].heading \
+                    and "\t" not in lines[nxt].raw and _COLON.search(lines[nxt].text):
+                text = f"{text} {lines[nxt].text}"
+                consumed.add(nxt)
+                wrapped = True
+            else:
+                wrapped = False
+        else:
+            wrapped = False
+        is_parent = line.bullet == "□" or (line.heading and line.bullet is None and _COLON.search(text))
+        is_circle = line.bullet == "○"
+        if is_parent:
+            level, style = 1, ("box" if line.bullet == "□" else "heading")
+        elif is_circle:
+            level, style = 2, "circle"
+        elif line.bullet == "-" and line.indent == 0 and child_style != "circle":
+            level, style = 2, "dash"
+        elif line.bullet == "-":
+            level, style = 3, "detail"
+        else:
+            continue
+        if level == 2:
+            child_style = style
+        if level == 1:
+            child_style = None
+        parts = _COLON.split(text)
+        flags: list[str] = ["wrapped"] if wrapped else []
+        measures: list[Measure] = []
+        item_names: list[str] = []
+        periods: list[str] = []
+        name_raw = text
+        value_printed = None
+        if len(parts) == 2:
+            name_raw, value_printed = parts[0].strip(), parts[1].strip()
+            if _SCHEDULE.match(value_printed) or "접수" in value_printed:
+                measures = []  # a schedule or an application count, not an outcome
+            else:
+                measures, periods = parse_outcome_value(value_printed)
+                if level == 3:  # details count only when they carry quantities
+                    measures = [m for m in measures if m.unit]
+        elif len(parts) == 1 and level == 3:
+            items = counted_items(text)
+            item_names = [name for name, _ in items]
+            measures = [measure for _, measure in items]
+            value_printed = ", ".join(m.printed for m in measures) or None
+        # else: two or more ' : ' -> not an outcome
+        parent = parent_rows[0] if parent_rows else None
+        child = child_rows[0] if child_rows else None
+        if level == 1:
+            kpi_seq += 1
+            child_seq = 0
+            parent_rows, child_rows = [], []
+        elif level == 2:
+            child_rows = []
+            if measures:
+                child_seq += 1
+                detail_seq = 0
+        if not measures:
+            continue
+        label, markers = split_markers(name_raw, periods=True)
+        markers += periods
+        if level == 3:
+            detail_seq += 1
+        position = {1: f"{kpi_seq}", 2: f"{kpi_seq}.{child_seq}", 3: f"{kpi_seq}.{child_seq}.{detail_seq}"}[level]
+        task_code = f"{goal_no}-{task_no}"
+        up_rows = {1: [], 2: parent_rows, 3: child_rows}[level]
+        if level > 1 and not up_rows:
+            flags.append("no_parent")
+        created: list[dict] = []
+        for seq, measure in enumerate(measures, start=1):
+            row_id = f"L{line.no}" if len(measures) == 1 else f"L{line.no}#{seq}"
+            same_unit = next((r for r in up_rows if measure.unit and r["actual_unit"] == measure.unit), None)
+            up = same_unit or (up_rows[0] if up_rows else None)
+            adds = same_unit is not None and measure.number is not None and up["actual"] is not None
+            mflags = list(flags) + measure.flags
+            if up is not None and measure.unit and same_unit is None:
+                mflags.append("unit_not_in_parent")
+            item_label, item_markers = (label, markers)
+            if len(item_names) == len(measures) and len(measures) > 1:
+                item_label, item_markers = split_markers(item_names[seq - 1], periods=True)
+            elif item_names:
+                item_label, item_markers = split_markers(item_names[0], periods=True)
+            created.append(_row(
+                report, line, row_id=row_id, parent_row_id=up["row_id"] if up else None,
+                layout="goal_heading", level=level, line_style=style, goal_no=goal_no,
+                goal_name=goals.get(goal_no), task_code=task_code, task_title=task_title,
+                kpi_seq=kpi_seq, child_seq=child_seq if level > 1 else None,
+                detail_seq=detail_seq if level == 3 else None, measure_seq=seq,
+                kpi_key=f"{task_code}:{position}" + (f"#{seq}" if len(measures) > 1 else ""),
+                label_raw=item_names[seq - 1] if len(item_names) == len(measures) else name_raw,
+                name=item_label, markers=",".join(item_markers) or None,
+                value_printed=value_printed, target_flag="blank",
+                actual_printed=measure.printed, actual=measure.number, actual_unit=measure.unit,
+                actual_flag=None if measure.number is not None else ("text" if measure.status else "blank"),
+                status=measure.status, is_percentage_kpi=measure.unit == "%",
+                adds_to_parent=adds, flags=_flags(*mflags),
+            ))
+        rows.extend(created)
+        if level == 1:
+            parent_rows = created
+        elif level == 2:
+            child_rows = created
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------
 def extract(report: Report) -> list[dict]:
-    return []
+    bounds = _part_bounds(report, 3)
+    if bounds is None:
+        return []
+    first, last = bounds
+    has_task_headers = any(_TASK_HEADER.match(read_line(n, report.line(n)).text) for n in range(first, last + 1))
+    if has_task_headers:
+        return _task_header_rows(report, first, last)
+    return _goal_heading_rows(report, first, last)
 
 
 EXTRACTOR = Extractor(
     table="kpi_lines",
-    description="(pending)",
-    columns={"report_id": "VARCHAR", "source_line": "INTEGER"},
-    key=("report_id", "source_line"),
+    description=(
+        "KPI / outcome lines of part Ⅲ of agency status reports: one row per KPI line and measure, with "
+        "target, actual, units, reported rate, status, markers and the parent KPI line."
+    ),
+    columns=COLUMNS,
+    key=("report_id", "row_id"),
     extract=extract,
 )

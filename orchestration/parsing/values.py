@@ -226,3 +226,30 @@ def parse_date(text: str) -> str | None:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def clean_prose_name(raw: str) -> str:
+    """`clean_name` for names written as Korean prose (KPI / outcome names).
+
+    Prose has legitimate one-character words (`이끌어 갈 수 있는`, `및`), so letter spacing is collapsed
+    only inside a run of three or more one-character tokens (`급 량 비` -> `급량비`), and only that
+    run loses its spaces; markup is removed and `R & D` normalized as in `clean_name`.
+    """
+    text = strip_markup(raw)
+    tokens = text.split(" ")
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and len(tokens[j]) == 1:
+            j += 1
+        if j - i >= 3:
+            out.append("".join(tokens[i:j]))
+            i = j
+        else:
+            out.append(tokens[i])
+            i += 1
+    text = " ".join(out)
+    text = re.sub(r"\bR\s*&\s*D\b", "R&D", text)
+    text = re.sub(r"\bBIR&D\b", "비R&D", text)
+    return text.replace("비 R&D", "비R&D")

@@ -1,0 +1,94 @@
+{#-
+  Project funding facts: one row per printed amount in won, with the row it adds up into
+  (parent_row_id): a funding source -> its statement's total, a nested source (도비 inside 지방비) ->
+  its group, a project-table row -> its department subtotal, a subtotal -> the 합계.
+  Checks computed here, never corrections: parent amount vs the sum of its children
+  (children_*, sum_check), a subtotal's printed (N건) vs its children, and the printed (N년) /
+  (N개월) duration vs the one computed from the dates (DOMAIN.md 6.1, 6.2, 6.4).
+-#}
+with lines as (
+    select *
+    from {{ ref('stg_project_funding_lines') }}
+    where {{ in_selected_reports('report_id') }}
+),
+
+children as (
+    select
+        report_id,
+        parent_row_id,
+        count(*) as children_count,
+        count(amount_won) as children_known_count,
+        sum(amount_won) as children_amount_won
+    from lines
+    where parent_row_id is not null
+    group by report_id, parent_row_id
+)
+
+select
+    l.report_id,
+    l.row_id,
+    l.parent_row_id,
+    l.source_line,
+    l.table_no,
+    l.source_kind,
+    l.row_kind,
+    l.project_no,
+    l.project_name_raw,
+    l.project_name,
+    l.org_unit_printed,
+    l.org_unit,
+    l.org_unit_no,
+    l.label_raw,
+    l.label,
+    l.basis,
+    l.funding_source,
+    l.funding_source_en,
+    l.amount_printed,
+    l.amount,
+    l.unit,
+    l.amount_won,
+    l.amount_won = l.amount * case l.unit
+        when '원' then 1
+        when '천원' then 1000
+        when '백만원' then 1000000
+        when '억원' then 100000000
+        when '억' then 100000000
+    end as is_won_consistent,
+    l.value_flag,
+    coalesce(c.children_count, 0) as children_count,
+    c.children_amount_won,
+    case
+        when c.children_count is null then null
+        when l.amount_won is null or c.children_known_count < c.children_count then null
+        else l.amount_won - c.children_amount_won
+    end as children_difference_won,
+    case
+        when c.children_count is null then null
+        when l.amount_won is null or c.children_known_count < c.children_count then 'unknown'
+        when l.amount_won = c.children_amount_won then 'ok'
+        else 'mismatch'
+    end as sum_check,
+    l.item_count_printed,
+    case
+        when l.item_count_printed is not null
+            then l.item_count_printed = coalesce(c.children_count, 0)
+    end as is_item_count_consistent,
+    l.period_printed,
+    l.period_start,
+    l.period_end,
+    l.period_precision,
+    l.period_count_printed,
+    l.period_count_unit,
+    l.period_count_computed,
+    case
+        when l.period_count_printed is not null and l.period_count_computed is not null
+            then l.period_count_printed = l.period_count_computed
+    end as is_period_count_consistent,
+    l.lead_ministry,
+    l.lead_agency,
+    l.agencies,
+    l.flags,
+    l.line_text
+from lines as l
+left join children as c
+    on l.report_id = c.report_id and l.row_id = c.parent_row_id

@@ -1,0 +1,222 @@
+"""Running the gate for some reports and storing what it found (schema `gate` in the warehouse).
+
+`gate.check_results`: one row per (run, report, suite) with its severity.
+`gate.failed_rows`: every row a suite failed or acknowledged, with a message naming report, table,
+line, expected and found. The asset checks, the CLI, notifications and the discrepancy report read
+these tables, so the verdict is computed once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .acknowledgements import ACKNOWLEDGED, CONSISTENT, STALE, classify, load_acknowledgements
+from .suites import ERROR, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites
+
+GATE_DDL = """
+create schema if not exists gate;
+create table if not exists gate.check_results (
+    run_id varchar, report_id varchar, suite varchar, asset_key varchar, kind varchar,
+    severity varchar, row_count integer, failed_count integer, acknowledged_count integer,
+    expectations json, checked_at timestamp, is_latest boolean
+);
+create table if not exists gate.failed_rows (
+    run_id varchar, report_id varchar, suite varchar, row_key varchar, severity varchar,
+    gate_status varchar, table_name varchar, table_no integer, source_line integer, other_lines varchar,
+    label varchar, measure varchar, expected varchar, found varchar, difference varchar, tolerance varchar,
+    message varchar, acknowledgement varchar, checked_at timestamp
+);
+"""
+
+def _value(row: dict, column: str):
+    value = row.get(column)
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value
+
+
+def describe(report_id: str, row: dict, suite: Suite) -> str:
+    """'chungbuk-tp-2024-q3, 수탁사업비 (table 29), line 1863 "계" budget: expected 1, found 2 (…)'."""
+    where = _value(row, "table_name") or suite.model
+    if _value(row, "table_no") is not None:
+        where += f" (table {int(row['table_no'])})"
+    parts = [report_id, where]
+    if _value(row, "source_line") is not None:
+        parts.append(f"line {int(row['source_line'])}")
+    text = ", ".join(parts)
+    label = _value(row, "row_label")
+    if label:
+        text += f' "{label}"'
+    if _value(row, "identity_name"):
+        text += f" [{row['identity_name']}]"
+    if _value(row, "measure_name"):
+        text += f" {row['measure_name']}"
+    if _value(row, "expected") is not None or _value(row, "found") is not None:
+        text += f": expected {_value(row, 'expected')}, found {_value(row, 'found')}"
+        if _value(row, "difference") is not None:
+            text += f" (difference {row['difference']}"
+            text += f", tolerance {row['tolerance']})" if _value(row, "tolerance") is not None else ")"
+    if _value(row, "other_lines"):
+        text += f"; parts on lines {row['other_lines']}"
+    if row.get("gate_status") == STALE and row.get("acknowledgement"):
+        text += f" — stale acknowledgement: {row['acknowledgement']}"
+    elif not row.get("gate_status") and row.get("failed_expectation"):
+        text += f" — {row['failed_expectation']}"
+    return text
+
+
+@dataclass
+class ReportGate:
+    report_id: str
+    results: list[SuiteResult]
+    stale: list[dict]
+    seconds: float
+
+    @property
+    def severity(self) -> str:
+        levels = [r.severity for r in self.results] + ([ERROR] if self.stale else [])
+        return ERROR if ERROR in levels else WARN if WARN in levels else PASS
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, name = relation.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+        ).fetchone()[0]
+    )
+
+
+def run_gate(
+    con: duckdb.DuckDBPyConnection,
+    report_ids: list[str],
+    run_id: str,
+    expectations_dir: Path,
+    validator: GateValidator,
+    log=None,
+) -> list[ReportGate]:
+    """Validate every suite for every report and record the outcome in the `gate` schema."""
+    suites = load_suites(expectations_dir)
+    acknowledgements = load_acknowledgements(expectations_dir / "acknowledged.yaml")
+    con.execute(GATE_DDL)
+    gates = []
+    for report_id in report_ids:
+        started = time.perf_counter()
+        results, stale = [], []
+        for suite in suites:
+            if not _table_exists(con, suite.table):
+                raise RuntimeError(f"gate suite {suite.path.name} covers {suite.table}, which the warehouse lacks")
+            frame = con.execute(f"select * from {suite.table} where report_id = ?", [report_id]).df()
+            if suite.kind == "reconciliation":
+                frame, stale_acks = classify(frame, suite.model, acknowledgements, [report_id])
+                stale += [dict(s, suite=suite.name) for s in stale_acks]
+            result = validator.validate(suite, frame)
+            results.append(result)
+            if log:
+                log(f"{report_id}: {suite.name}: {result.severity} ({result.row_count} rows, {len(result.failing_rows)} flagged)")
+        gate = ReportGate(report_id, results, stale, time.perf_counter() - started)
+        _record(con, gate, run_id)
+        gates.append(gate)
+    return gates
+
+
+def _record(con: duckdb.DuckDBPyConnection, gate: ReportGate, run_id: str) -> None:
+    con.execute("begin transaction")
+    try:
+        con.execute("update gate.check_results set is_latest = false where report_id = ?", [gate.report_id])
+        stale_by_suite: dict[str, list[dict]] = {}
+        for item in gate.stale:
+            stale_by_suite.setdefault(item["suite"], []).append(item)
+        for result in gate.results:
+            suite = result.suite
+            stale = stale_by_suite.get(suite.name, [])
+            severity = ERROR if stale else result.severity
+            failing = result.failing_rows
+            acknowledged = int((failing.get("gate_status") == ACKNOWLEDGED).sum()) if "gate_status" in failing else 0
+            con.execute(
+                "insert into gate.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::json, now()::timestamp, true)",
+                [
+                    run_id,
+                    gate.report_id,
+                    suite.name,
+                    "/".join(suite.asset),
+                    suite.kind,
+                    severity,
+                    result.row_count,
+                    len(failing) - acknowledged + len(stale),
+                    acknowledged,
+                    json.dumps(
+                        [
+                            {"expectation": o.expectation, "column": o.column, "severity": o.severity,
+                             "success": o.success, "unexpected_count": o.unexpected_count}
+                            for o in result.outcomes
+                        ]
+                    ),
+                ],
+            )
+            rows = failing.to_dict("records")
+            failed_expectations = {}
+            for outcome in result.outcomes:
+                if not outcome.success:
+                    for key in outcome.unexpected_keys:
+                        ident = tuple(key.get(c) for c in suite.key)
+                        failed_expectations.setdefault(ident, f"{outcome.expectation}({outcome.column or ''})")
+            for row in rows:
+                ident = tuple(row.get(c) for c in suite.key)
+                row.setdefault("failed_expectation", failed_expectations.get(ident))
+                _insert_failed(con, run_id, gate.report_id, suite, row)
+            for item in stale:
+                _insert_failed(
+                    con, run_id, gate.report_id, suite,
+                    {"check_id": item["check_id"], "severity": ERROR, "gate_status": STALE, "acknowledgement": item["reason"],
+                     "row_label": item["check_id"]},
+                )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _insert_failed(con, run_id: str, report_id: str, suite: Suite, row: dict) -> None:
+    def text(column):
+        value = _value(row, column)
+        return None if value is None else str(value)
+
+    key = "|".join(str(row.get(c)) for c in suite.key)
+    status = row.get("gate_status") or ("failed" if row.get("severity") == ERROR else "warned")
+    message = describe(report_id, row, suite)
+    if status == STALE and row.get("source_line") is None:
+        message = f"{report_id}, {suite.model}: {row.get('acknowledgement')} ({row.get('check_id')})"
+    con.execute(
+        "insert into gate.failed_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)",
+        [
+            run_id, report_id, suite.name, key, row.get("severity"), status,
+            text("table_name"), _value(row, "table_no"), _value(row, "source_line"), text("other_lines"),
+            text("row_label"), text("measure_name"), text("expected"), text("found"), text("difference"), text("tolerance"),
+            message, text("acknowledgement"),
+        ],
+    )
+
+
+def latest_results(con: duckdb.DuckDBPyConnection, run_id: str, report_id: str) -> pd.DataFrame:
+    return con.execute(
+        "select * from gate.check_results where run_id = ? and report_id = ? order by suite", [run_id, report_id]
+    ).df()
+
+
+def failed_rows(con: duckdb.DuckDBPyConnection, run_id: str, report_id: str, suite: str | None = None) -> pd.DataFrame:
+    sql = "select * from gate.failed_rows where run_id = ? and report_id = ?"
+    params = [run_id, report_id]
+    if suite:
+        sql += " and suite = ?"
+        params.append(suite)
+    return con.execute(sql + " order by severity, source_line", params).df()
+
+
+__all__ = ["run_gate", "latest_results", "failed_rows", "describe", "ReportGate", "CONSISTENT", "ACKNOWLEDGED"]
