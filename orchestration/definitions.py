@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from .assets.gate import gate, gate_checks
+from .assets.gate import gate
 from .assets.published import published
 from .assets.reports import raw_report
 from .assets.warehouse_models import warehouse_models
@@ -25,7 +25,6 @@ process_reports = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[raw_report, warehouse_models, gate, published],
-    asset_checks=[gate_checks],
     jobs=[process_reports],
     resources={
         "warehouse": WarehouseResource(),

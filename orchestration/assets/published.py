@@ -1,9 +1,9 @@
 """The published layer: the marts a user reads or exports, per report, only after the gate passed.
 
-Blocking checks already keep this step from running when a suite fails with ERROR. Because a
-blocking check on a dbt asset has been reported not to stop non-dbt downstream assets (dagster
-issue 25112), the step also reads the gate's recorded verdict for this run and refuses to publish
-a report whose gate is not clean. A refused report keeps its previously published rows.
+The gate's blocking checks already keep this step from running when a suite fails with ERROR.
+The step also reads the gate's recorded verdict for this run and refuses to publish a report whose
+gate is not clean, so publishing never depends on check-blocking semantics alone (dagster issues
+25112, 29896). A refused report keeps its previously published rows.
 """
 
 import dagster as dg

@@ -384,11 +384,12 @@ def _task_header_rows(report: Report, first: int, last: int) -> list[dict]:
                 continue
             if kpi.rate:
                 flags.append("child_with_rate")
-            if parent is None:
-                rows.append(_row(report, line, row_id=f"L{line.no}", level=2, line_style="dash",
+            child_seq += 1
+            if parent is None:  # a child line before any parent of its task: kept, flagged, keyed under 0
+                rows.append(_row(report, line, row_id=f"L{line.no}", level=2, line_style="dash", kpi_seq=0,
+                                 child_seq=child_seq, kpi_key=f"{task_code}:0.{child_seq}",
                                  flags=_flags(*flags, "no_parent"), adds_to_parent=False, **values))
                 continue
-            child_seq += 1
             parent_unit = parent["target_unit"] or parent["actual_unit"]
             child_unit = kpi.tunit or kpi.aunit
             if parent_unit and child_unit and parent_unit != child_unit:
@@ -595,8 +596,6 @@ def _goal_heading_rows(report: Report, first: int, last: int) -> list[dict]:
             measures = [measure for _, measure in items]
             value_printed = ", ".join(m.printed for m in measures) or None
         # else: two or more ' : ' -> not an outcome
-        parent = parent_rows[0] if parent_rows else None
-        child = child_rows[0] if child_rows else None
         if level == 1:
             kpi_seq += 1
             child_seq = 0

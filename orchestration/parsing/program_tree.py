@@ -67,7 +67,7 @@ class Node:
     row: Row
     line_row_id: str
     kind: str  # grand_total | combined_total | section_total | subtotal | item
-    labels: list[str]  # cleaned non-empty label cells, in printed order
+    labels: list[str]  # cleaned non-empty label cells, in printed order (own label may be re-assigned)
     label_raw: str
     values: list[Value]
     raw_values: list[str]
@@ -82,6 +82,7 @@ class Node:
     path: str = ""
     level: int = 0
     upper_filled: list[str] = field(default_factory=list)
+    printed_labels: list[str] = field(default_factory=list)  # as read, never re-assigned
 
     @property
     def line_no(self) -> int:
@@ -242,6 +243,7 @@ def _read_row(row: Row, line_row_id: str) -> Node:
         values=values,
         raw_values=raw_window,
         flags=flags,
+        printed_labels=list(labels),
     )
     if labels:
         node.kind, node.section = _classify(labels[-1])
@@ -334,16 +336,13 @@ def _build(pt: ProgramTable) -> None:
             del pending[len(pending) - k :]
             for child in group:
                 child.parent = node
-            node.children = group
             pending.append(node)
         else:
             node.section = section.section if section else None
             pending.append(node)
     close_section()
-    for node in pt.nodes:
-        if node.parent is not None and node.kind != "subtotal":
-            node.parent.children.append(node)
-        elif node.parent is not None and node not in node.parent.children:
+    for node in pt.nodes:  # children in printed order
+        if node.parent is not None:
             node.parent.children.append(node)
 
 
@@ -453,12 +452,13 @@ def _check_identities(tables: list[ProgramTable]) -> None:
                 continue
             section, group, own = _identity(node)
             want = expected(section, group, own)
-            if want is None or want == pair:
+            if want == pair:
                 continue
             # Labels printed on this row and its neighbours: which one do the numbers belong to?
             nearby: list[tuple[Node, int, str]] = [(node, j, lab) for j, lab in enumerate(node.labels)]
             for other in items[max(0, i - 1) : i] + items[i + 1 : i + 2]:
-                nearby += [(other, -1, lab) for lab in other.labels[other.own_index :]]
+                if other.parent is node.parent:
+                    nearby += [(other, -1, lab) for lab in other.printed_labels]
             hits = []
             for owner, j, label in nearby:
                 if squash(label) == own:
@@ -477,7 +477,7 @@ def _check_identities(tables: list[ProgramTable]) -> None:
                     node.labels = [*node.labels[: node.own_index], label]
                     node.own_index = len(node.labels) - 1
                 node.flags.append("label_shifted")
-            else:
+            elif want is not None:
                 node.flags.append("identity_mismatch")
 
 

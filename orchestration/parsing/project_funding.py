@@ -251,7 +251,7 @@ def months_spanned(start: date, end: date) -> int:
 
 
 def parse_period(text: str) -> Period | None:
-    match = _PERIOD_RE.search(normalize_period_text(text))
+    match = _PERIOD_RE.search(strip_markup(text))
     if not match:
         return None
     start, p1 = _bounds(match.group("sy"), match.group("sm"), match.group("sd"), end=False)
@@ -267,10 +267,6 @@ def parse_period(text: str) -> Period | None:
     else:
         computed = None
     return Period(match.group(0).strip(), start, end, coarse, count, unit, computed)
-
-
-def normalize_period_text(text: str) -> str:
-    return strip_markup(text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,7 +422,8 @@ COLUMNS: dict[str, str] = {
 def _won(number: Decimal | None, unit: str | None) -> Decimal | None:
     if number is None or unit is None or unit not in UNIT_FACTORS:
         return None
-    return to_won(number, unit)
+    won = to_won(number, unit)
+    return won.quantize(Decimal(1)) if won == won.to_integral_value() else won
 
 
 def _row(report: Report, **values) -> dict:

@@ -1,32 +1,6 @@
 {#-
-  Every amount that adds up into a parent, in one long shape, so that "a total equals the sum of its
-  parts" is checked once for all fact tables (rec_parent_totals).
-  tolerance_per_child: rounding each child may contribute (0 for exact 천원 amounts).
+  Every amount that adds up into a parent row, from every fact table, in one long shape
+  (see int_additive_amounts__*.sql), so "a total equals the sum of its parts" is checked once
+  for all fact tables (rec_parent_totals).
 -#}
-with execution as (
-    select
-        report_id,
-        'fct_budget_execution' as fact_table,
-        table_no,
-        table_name,
-        row_id,
-        parent_row_id,
-        source_line,
-        coalesce(item_name, label_raw) as row_label,
-        amounts.measure_name,
-        amounts.amount,
-        amounts.value_flag,
-        unit,
-        0 as tolerance_per_child
-    from {{ ref('fct_budget_execution') }}
-    cross join
-        lateral (
-            select
-                unnest(['budget_won', 'executed_won', 'balance_won']) as measure_name,
-                unnest([budget_won, executed_won, balance_won]) as amount,
-                unnest([budget_flag, executed_flag, balance_flag]) as value_flag
-        ) as amounts
-    where {{ in_selected_reports('report_id') }}
-)
-
-select * from execution
+select * from {{ ref('int_additive_amounts__budget_execution') }}

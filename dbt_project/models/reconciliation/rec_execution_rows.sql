@@ -36,6 +36,27 @@ balance as (
         and coalesce(balance_flag, '') <> 'masked'
 ),
 
+rates as (
+    -- round() needs a constant precision, so each printed scale gets its own branch
+    select
+        *,
+        coalesce(rate_scale, 0) as scale,
+        case coalesce(rate_scale, 0)
+            when 0 then cast(round(rate_computed, 0) as decimal(38, 4))
+            when 1 then cast(round(rate_computed, 1) as decimal(38, 4))
+            when 2 then cast(round(rate_computed, 2) as decimal(38, 4))
+            else cast(round(rate_computed, 3) as decimal(38, 4))
+        end as rounded_half_up,
+        case coalesce(rate_scale, 0)
+            when 0 then cast(trunc(rate_computed, 0) as decimal(38, 4))
+            when 1 then cast(trunc(rate_computed, 1) as decimal(38, 4))
+            when 2 then cast(trunc(rate_computed, 2) as decimal(38, 4))
+            else cast(trunc(rate_computed, 3) as decimal(38, 4))
+        end as truncated
+    from execution
+    where rate_reported is not null and rate_computed is not null
+),
+
 rate as (
     select
         report_id,
@@ -49,16 +70,13 @@ rate as (
         'rate_pct' as measure_name,
         source_line,
         cast(null as varchar) as other_lines,
-        round(rate_computed, coalesce(rate_scale, 0)) as expected,
+        rounded_half_up as expected,
         rate_reported as found,
-        rate_reported - round(rate_computed, coalesce(rate_scale, 0)) as difference,
-        power(10, -coalesce(rate_scale, 0)) as tolerance,
+        rate_reported - rounded_half_up as difference,
+        cast(power(10, -scale) as decimal(38, 4)) as tolerance,
         '%' as unit,
-        rate_reported = round(rate_computed, coalesce(rate_scale, 0))
-        or rate_reported = floor(rate_computed * power(10, coalesce(rate_scale, 0)))
-        / power(10, coalesce(rate_scale, 0)) as is_consistent
-    from execution
-    where rate_reported is not null and rate_computed is not null
+        rate_reported in (rounded_half_up, truncated) as is_consistent
+    from rates
 )
 
 select * from balance

@@ -1,0 +1,276 @@
+"""Performance targets (B2/B3 target tables and the K1 headline of regional industry plans,
+DOMAIN.md 4.3/4.4/6.3): fragments of the real gangwon-2025-plan text and pins on the full report."""
+
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from orchestration.parsing.performance_targets import COLUMNS, EXTRACTOR, extract
+from orchestration.parsing.program_budget import program_budget_rows
+from orchestration.parsing.reader import Report, read_report, split_tables
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "reports"
+
+
+def make_report(text: str, report_id: str = "fragment") -> Report:
+    lines = text.split("\n")
+    return Report(report_id=report_id, path="<fragment>", lines=lines, tables=split_tables(report_id, lines))
+
+
+HEADLINE = (
+    '#### 2025년도 지역중소기업 육성 비전 및 목표\n'
+    '\n'
+    '<b>비전 및 전략목표</b>\t<ul style="list-style-type: none"> <li>■ (비전) 강원특별자치도 산업 생태계의 첨단·고도화 및 지역 경제 도약을 선도</li> <li>■ (목표) 중소기업 기술혁신 및 협력(협업) 활성화를 통한 기술·시장선도형기업 육성 - 2027년까지 기술·시장선도형기업 10개사 신규 육성 -</li> </ul>\t\t\t\n'
+    '------------------\t---\t--\t--\t--\n'
+    '\n'
+    '<b>전체 성과목표</b>\t(공통) 신규고용 <b>229.18명</b> (ROI)1.80\t(공통) 사업화매출액 <b>489.69억원</b> (ROI)3.85\t(자율지표 1) 사업화수출액 <b>39.40억원</b> (ROI)0.60\t(자율지표 2) 특허출원·등록 <b>19.92건</b> (ROI)0.58\n'
+    '----------------\t---\t--\t---\t---\n'
+)
+B3_SUMMARY = (
+    '② 신규고용\n'
+    '\n'
+    ' \n'
+    '(단위 : 억원)\n'
+    '\n'
+    "구 분\t사업명 (산업명)\t'24년도\t\t\t'25년도\t\t\t증감\t\t\t\t\n"
+    '\t\t목표\t예산\t1억원당\t목표\t예산\t1억원당\t목표\t예산\t1억원당\t\t\n'
+    '총 계\t\t-\t155.14\t-\t-\t146.12\t-\t-\t△9.02\t-\t\t\n'
+    'R&D + 비R&D 합계(기타 제외)\t\t228.00\t136.74\t1.67\t229.18\t127.27\t1.80\t1.18\t△9.47\t0.13\t\t\n'
+    'R&D\tR&D 합계\t\t47.24\t46.80\t1.01\t35.00\t34.35\t1.02\t△12.24\t△12.45\t0.01\t\n'
+    '\t지역 혁신 선도 기업 육성 (R&D)\t주력산업 생태계 육성\t천연물바이오소재\t-\t-\t-\t4.67\t5.25\t0.89\t4.67\t5.25\t0.89\n'
+    '\t\t\t세라믹원료·소재\t-\t-\t-\t3.93\t5.25\t0.75\t3.93\t5.25\t0.75\n'
+    '\t\t\t디지털헬스케어\t-\t-\t-\t6.20\t5.25\t1.18\t6.20\t5.25\t1.18\n'
+    '\t\t소계\t\t-\t-\t-\t14.80\t15.75\t0.94\t14.80\t15.75\t0.94\n'
+    '\t\t지역기업 역량강화\t천연물바이오소재\t-\t-\t-\t4.01\t4.50\t0.89\t4.01\t4.50\t0.89\n'
+    '\t\t\t세라믹원료·소재\t-\t-\t-\t1.13\t1.50\t0.75\t1.13\t1.50\t0.75\n'
+    '\t디지털헬스케어\t\t-\t-\t-\t3.54\t3.00\t1.18\t3.54\t3.00\t1.18\t\n'
+    '\t소계\t\t-\t-\t-\t8.68\t9.00\t0.96\t8.68\t9.00\t0.96\t\n'
+    '\t소 계\t\t-\t-\t-\t23.48\t24.75\t0.95\t23.48\t24.75\t0.95\t\n'
+    '\t지역 특화 산업 육성+ (R&D)\t지역주력 산업육성\t천연물바이오소재\t8.82\t9.28\t0.95\t-\t-\t-\t△8.82\t△9.28\t△0.95\n'
+    '\t\t\t세라믹원료·소재\t7.91\t11.30\t0.70\t-\t-\t-\t△7.91\t△11.30\t△0.70\n'
+    '\t\t\t디지털헬스케어\t12.42\t9.70\t1.28\t-\t-\t-\t△12.42\t△9.70\t△1.28\n'
+    '\t\t\t지역혁신 선도기업육성\t11.52\t9.60\t1.20\t11.52\t9.60\t1.20\t0.00\t0.00\t0.00\n'
+    '\t\t소계\t\t40.67\t39.88\t1.02\t11.52\t9.60\t1.20\t△29.15\t△30.28\t0.18\n'
+    '지역스타기업육성\t\t6.57\t6.92\t0.95\t0.00\t0.00\t0.00\t△6.57\t△6.92\t△0.95\t\t\n'
+    '소 계\t\t47.24\t46.80\t1.01\t11.52\t9.60\t1.20\t△35.72\t△37.20\t0.19\t\t\n'
+)
+B2_BODY = (
+    '(2) 예산투자대비 성과목표\n'
+    '\n'
+    '① 사업화매출액\n'
+    '\n'
+    '(단위 : 억원)\n'
+    '\n'
+    "구 분\t사업명 (산업명)\t'24년도\t\t\t'25년도\t\t\t증감\t\t\t\t\n"
+    '\t\t목표\t예산\t1억원당\t목표\t예산\t1억원당\t목표\t예산\t1억원당\t\t\n'
+    '<b>총 계</b>\t\t-\t155.14\t-\t-\t146.12\t-\t-\t△9.02\t-\t\t\n'
+    '<b>R&amp;D + 비R&amp;D 합계(기타 제외)</b>\t\t496.55\t136.74\t3.63\t489.69\t127.27\t3.85\t△6.86\t△9.47\t0.22\t\t\n'
+    '비 R&D\t<b>비R&amp;D 합계</b>\t\t379.10\t89.94\t4.22\t407.26\t92.92\t4.38 (4.61)*\t28.16\t2.98\t0.17\t\n'
+    '\t지역특화 프로젝트  * 괄호 : 총사업비 구분기재\t1.0(계속과제)\t52.00\t8.00 (71.72)\t6.50\t44.24\t7.30 (160.70)\t6.06\t△7.76\t△0.70 (88.98)\t△0.44\t\n'
+    '\t\t2.0(신규과제)\t0.00\t0.00\t0.00\t27.88\t4.60 (100.30)\t6.06\t27.88\t4.60 (100.30)\t6.06\t\n'
+    '\t성장 사다리 지원\t지역혁신선도기업 (초광역선도기업포함)\t\t30.00\t6.00\t5.00\t24.86\t4.52\t5.50\t△5.14\t△1.48\t0.50\n'
+    '\t\t예비선도(스타)기업\t\t45.50\t7.00\t6.50\t36.30\t5.00\t7.26\t△9.20\t△2.00\t0.76\n'
+    '\t\t잠재기업\t\t90.10\t19.92\t4.52\t49.95\t9.00\t5.55\t△40.15\t△10.92\t1.03\n'
+    '\t\t자율기획\t\t0.00\t0.00\t0.00\t6.53\t0.90\t7.26\t6.53\t0.90\t7.26\n'
+    '\t<b>소 계</b>\t\t165.60\t32.92\t5.03\t117.64\t19.42\t6.06\t△47.96\t△13.50\t1.03\t\n'
+    '\t기타\t시군구연고산업육성\t\t161.50\t49.02\t3.29\t217.50\t57.10\t3.81\t56.00\t8.08\t0.51\n'
+    '\t\t산업기술단지 거점기능강화 (TP생산장비고도화)\t\t-\t-\t-\t-\t4.50\t-\t-\t4.50\t-\n'
+    '기타\t<b>기타 합계</b>\t\t-\t18.40\t-\t-\t18.85\t-\t-\t0.45\t-\t\n'
+    '\t산업기술단지 거점기능강화 (정책기획, 기업지원)\t\t-\t17.40\t-\t-\t17.85\t-\t-\t0.45\t-\t\n'
+    '\t지역 사업관리 지자체 기평비\t\t-\t1.00\t-\t-\t1.00\t-\t-\t0.00\t-\t\n'
+    '\n'
+    "\\* 'TP생산장비고도화 사업(목표 미설정)' 예산을 제외한 '25년 비R&D 합계 1억원당 목표(ROI)는 4.61 임\n"
+)
+
+
+def by_id(rows):
+    return {r["row_id"]: r for r in rows}
+
+
+def test_extractor_contract():
+    assert EXTRACTOR.table == "performance_target_lines"
+    assert EXTRACTOR.key == ("report_id", "row_id")
+    assert list(COLUMNS)[:2] == ["report_id", "row_id"]
+    rows = extract(make_report(B2_BODY))
+    assert rows and all(set(r) == set(COLUMNS) for r in rows)
+    assert len({r["row_id"] for r in rows}) == len(rows)
+
+
+def test_sales_target_fragment():
+    rows = by_id(extract(make_report(B2_BODY)))
+    # lines: 9 총 계, 10 R&D + 비R&D, 11 비R&D 합계, 12 1.0, 13 2.0, 14-17 성장사다리, 18 소 계, 19 시군구, 20 TP장비,
+    # 21 기타 합계, 22 거점기능강화, 23 기평비
+    roi = rows["t1:L11:c6"]
+    assert (roi["target_table"], roi["indicator"], roi["indicator_unit"]) == ("sales_target", "사업화매출액", "억원")
+    assert (roi["measure"], roi["period"], roi["value"], roi["companion"]) == ("roi", "2025", Decimal("4.38"), Decimal("4.61"))
+    assert roi["companion_meaning"] == "roi_alternative" and roi["flags"] == "footnote"
+    assert "TP생산장비고도화" in roi["note"] and roi["parent_row_id"] is None
+    assert roi["parent_line_row_id"] == "t1:L10"
+    budget = rows["t1:L12:c2"]  # 1.0(계속과제) '24 예산 '8.00 (71.72)'
+    assert (budget["measure"], budget["value"], budget["companion"]) == ("budget", Decimal("8.00"), Decimal("71.72"))
+    assert budget["companion_meaning"] == "total_project_cost" and budget["value_unit"] == "억원"
+    assert rows["t1:L12:c8"]["companion_meaning"] == "total_project_cost_change"
+    target = rows["t1:L12:c4"]
+    assert (target["measure"], target["value"], target["parent_row_id"]) == ("target", Decimal("44.24"), "t1:L11:c4")
+    assert target["program"] == "지역특화 프로젝트" and target["sub_program"] == "1.0(계속과제)"
+    # 총 계 prints '-' targets (budgets only): its children's targets do not roll up into it
+    assert rows["t1:L10:c4"]["parent_row_id"] is None and rows["t1:L10:c5"]["parent_row_id"] == "t1:L9:c5"
+    assert rows["t1:L9:c4"]["value_flag"] == "dash"
+    assert rows["t1:L15:c4"]["parent_row_id"] == "t1:L18:c4"  # 예비선도(스타)기업 -> 성장사다리 소 계
+    assert rows["t1:L21:c5"]["parent_row_id"] == "t1:L9:c5"  # 기타 합계 -> 총 계
+    assert rows["t1:L22:c5"]["parent_row_id"] == "t1:L21:c5"
+    change = rows["t1:L14:c7"]
+    assert (change["period"], change["fiscal_year"], change["value"]) == ("change", 2025, Decimal("-5.14"))
+
+
+def test_employment_target_fragment_units_and_shifted_label_column():
+    rows = by_id(extract(make_report(B3_SUMMARY)))
+    target = rows["t1:L11:c4"]
+    assert (target["target_table"], target["indicator"], target["indicator_unit"]) == ("employment_target", "신규고용", "명")
+    assert target["value_unit"] == "명" and target["value"] == Decimal("4.67")
+    assert rows["t1:L11:c5"]["value_unit"] == "억원"  # the (단위 : 억원) line is the budget's unit
+    assert rows["t1:L11:c6"]["value_unit"] == "명/억원"
+    # ' | 디지털헬스케어 |  | - …' prints the industry in the program column
+    shifted = rows["t1:L17:c4"]
+    assert shifted["parent_row_id"] == "t1:L18:c4"
+    assert (shifted["program"], shifted["sub_program"], shifted["industry"]) == (
+        "지역 혁신 선도 기업 육성 (R&D)",
+        "지역기업 역량강화",
+        "디지털헬스케어",
+    )
+    assert rows["t1:L19:c4"]["parent_row_id"] == "t1:L10:c4"
+    assert rows["t1:L25:c4"]["label"] == "지역스타기업육성" and rows["t1:L25:c4"]["parent_row_id"] == "t1:L26:c4"
+
+
+def test_headline_fragment():
+    rows = extract(make_report(HEADLINE))
+    assert len(rows) == 8
+    cells = by_id(rows)
+    jobs, roi = cells["t2:L6:c1"], cells["t2:L6:c1r"]
+    assert (jobs["target_table"], jobs["indicator"], jobs["indicator_group"]) == ("headline", "신규고용", "공통")
+    assert (jobs["measure"], jobs["value"], jobs["value_unit"], jobs["indicator_unit"]) == (
+        "target",
+        Decimal("229.18"),
+        "명",
+        "명",
+    )
+    assert (roi["measure"], roi["value"]) == ("roi", Decimal("1.80"))
+    patents = cells["t2:L6:c4"]
+    assert (patents["indicator"], patents["indicator_group"], patents["value"], patents["value_unit"]) == (
+        "특허출원·등록",
+        "자율지표 2",
+        Decimal("19.92"),
+        "건",
+    )
+    assert cells["t2:L6:c3"]["indicator"] == "사업화수출액" and cells["t2:L6:c3"]["label"] == "전체 성과목표"
+
+
+# ---------------------------------------------------------------------------------------------
+# Full bundled reports
+
+
+@pytest.fixture(scope="module")
+def gangwon():
+    return read_report("gangwon-2025-plan", SEEDS / "gangwon-2025-plan.txt")
+
+
+@pytest.fixture(scope="module")
+def rows(gangwon):
+    return extract(gangwon)
+
+
+@pytest.mark.parametrize("report_id", ["chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1"])
+def test_other_families_have_no_targets(report_id):
+    assert extract(read_report(report_id, SEEDS / f"{report_id}.txt")) == []
+
+
+def test_row_counts(rows):
+    assert len(rows) == 1168
+    assert Counter(r["target_table"] for r in rows) == {"headline": 16, "sales_target": 576, "employment_target": 576}
+    assert Counter((r["target_table"], r["occurrence"]) for r in rows if r["target_table"] != "headline") == {
+        ("sales_target", 1): 288,
+        ("sales_target", 2): 288,
+        ("employment_target", 1): 288,
+        ("employment_target", 2): 288,
+    }
+    assert len({r["row_id"] for r in rows}) == len(rows)
+
+
+def test_pins(rows):
+    cells = by_id(rows)
+    total = cells["t308:L6886:c4"]
+    assert (total["label"], total["value"], total["period"], total["measure"], total["source_line"]) == (
+        "R&D + 비R&D 합계(기타 제외)",
+        Decimal("489.69"),
+        "2025",
+        "target",
+        6886,
+    )
+    jobs = cells["t309:L6951:c4"]  # 자율기획 '25 신규고용 목표
+    assert (jobs["label"], jobs["value"], jobs["indicator_unit"], jobs["parent_row_id"]) == (
+        "자율기획",
+        Decimal("1.80"),
+        "명",
+        "t309:L6952:c4",
+    )
+    assert cells["t121:L2458:c6"]["companion"] == Decimal("2.20")
+    assert cells["t22:L450:c2"]["value"] == Decimal("489.69") and cells["t154:L3521:c2"]["occurrence"] == 2
+
+
+def test_targets_reconcile(rows):
+    def num(r):
+        return r["value"] if r["value"] is not None else Decimal(0)
+
+    cells = by_id(rows)
+    children: dict[str, list] = {}
+    for r in rows:
+        if r["parent_row_id"]:
+            children.setdefault(r["parent_row_id"], []).append(r)
+    for parent_id, kids in children.items():
+        assert abs(num(cells[parent_id]) - sum(num(k) for k in kids)) <= Decimal("0.01") * len(kids), parent_id
+    # ROI = target / budget (±0.005) and the footnoted ROI excludes the TP생산장비고도화 budget (4.50)
+    grouped: dict[tuple, dict] = {}
+    for r in rows:
+        if r["target_table"] != "headline" and r["period"] != "change":
+            grouped.setdefault((r["line_row_id"], r["period"]), {})[r["measure"]] = r
+    checked = 0
+    for g in grouped.values():
+        t, b, roi = g["target"]["value"], g["budget"]["value"], g["roi"]["value"]
+        if t is not None and b and roi is not None:
+            assert abs(t / b - roi) <= Decimal("0.005")
+            checked += 1
+            if g["roi"]["companion"] is not None:
+                assert abs(t / (b - Decimal("4.50")) - g["roi"]["companion"]) <= Decimal("0.005")
+    assert checked == 156
+
+
+def test_budgets_equal_b1_totals_and_headline_equals_b_tables(gangwon, rows):
+    b1 = {
+        (r["occurrence"], r["item_path"].replace(" ", "").replace("·", ""), r["fiscal_year"]): r["amount"]
+        for r in program_budget_rows(gangwon)
+        if r["measure"] == "budget" and r["funding_source"] == "합계"
+    }
+    missing = []
+    for r in rows:
+        if r["measure"] == "budget" and r["period"] != "change":
+            key = (r["occurrence"], r["item_path"].replace(" ", "").replace("·", ""), r["fiscal_year"])
+            if key not in b1:
+                missing.append((r["source_line"], r["label"]))
+                continue
+            assert (b1[key] or 0) == (r["value"] or 0), (r["source_line"], r["label"])
+    # the summary B1 does not print the 자율기획 row (see test_program_budget)
+    assert {m[1] for m in missing} == {"자율기획"} and len(missing) == 4
+    for h in (r for r in rows if r["target_table"] == "headline" and r["indicator"] in ("신규고용", "사업화매출액")):
+        match = [
+            r
+            for r in rows
+            if r["indicator"] == h["indicator"]
+            and r["target_table"] != "headline"
+            and r["occurrence"] == h["occurrence"]
+            and r["period"] == "2025"
+            and r["measure"] == h["measure"]
+            and r["label"].startswith("R&D + 비R&D")
+        ]
+        assert [m["value"] for m in match] == [h["value"]]
