@@ -112,7 +112,7 @@ def _summarize(report_id: str, result, seconds: float) -> RunSummary:
     return summary
 
 
-def run_reports(report_ids: list[str] | None = None) -> list[RunSummary]:
+def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING") -> list[RunSummary]:
     """One in-process run per report partition, so a bad report fails only its own partition."""
     prepare_environment()
     import dagster as dg
@@ -130,7 +130,12 @@ def run_reports(report_ids: list[str] | None = None) -> list[RunSummary]:
         for report_id in selected:
             started = time.perf_counter()
             print(f"▶ {report_id}: parsing, loading, building and checking…", flush=True)
-            result = job.execute_in_process(instance=instance, partition_key=report_id, raise_on_error=False)
+            result = job.execute_in_process(
+                instance=instance,
+                partition_key=report_id,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
             summary = _summarize(report_id, result, time.perf_counter() - started)
             summaries.append(summary)
             print(_line(summary), flush=True)
@@ -151,7 +156,7 @@ def _line(s: RunSummary) -> str:
 
 
 def cmd_run(args) -> int:
-    summaries = run_reports(args.report or None)
+    summaries = run_reports(args.report or None, log_level="DEBUG" if args.verbose else "WARNING")
     total_checks = sum(s.checks_passed + s.checks_warned + s.checks_failed for s in summaries)
     failed = [s for s in summaries if not s.success or s.checks_failed]
     print(
@@ -273,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
 
     run = sub.add_parser("run", help="materialize everything (or one report) in-process and print a summary")
     run.add_argument("--report", action="append", help="report id (repeatable); default: all registered")
+    run.add_argument("--verbose", "-v", action="store_true", help="show Dagster's step logs")
     run.set_defaults(func=cmd_run)
 
     sub.add_parser("status", help="last load and gate results per report").set_defaults(func=cmd_status)

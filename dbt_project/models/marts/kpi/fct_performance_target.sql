@@ -15,12 +15,13 @@ pairs as (
     select
         report_id,
         line_row_id,
+        indicator,
         period,
         max(target_value) filter (where measure = 'target') as target_in_pair,
         max(target_value) filter (where measure = 'budget') as budget_in_pair,
         max(target_value) filter (where measure = 'roi') as roi_reported
     from targets
-    group by report_id, line_row_id, period
+    group by report_id, line_row_id, indicator, period
 )
 
 select
@@ -68,5 +69,6 @@ left join pairs as p
     on
         t.report_id = p.report_id
         and t.line_row_id = p.line_row_id
+        and t.indicator = p.indicator
         and t.period = p.period
         and t.period <> 'change'
