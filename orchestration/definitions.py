@@ -12,6 +12,8 @@ from .assets.gate import gate
 from .assets.published import published
 from .assets.reports import raw_report
 from .assets.warehouse_models import warehouse_models
+from .automation import schedules, sensors
+from .notifications.sensors import sensors as notification_sensors
 from .partitions import reports_partitions
 from .resources import ReportRegistryResource, WarehouseResource
 from .settings import DBT_PROJECT_DIR
@@ -26,6 +28,8 @@ process_reports = dg.define_asset_job(
 defs = dg.Definitions(
     assets=[raw_report, warehouse_models, gate, published],
     jobs=[process_reports],
+    schedules=schedules,
+    sensors=sensors + notification_sensors,
     resources={
         "warehouse": WarehouseResource(),
         "registry": ReportRegistryResource(),

@@ -1,0 +1,1 @@
+"""Failure notifications (filled in by the operations work)."""
