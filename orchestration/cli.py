@@ -77,76 +77,208 @@ class RunSummary:
     checks_passed: int = 0
     checks_warned: int = 0
     checks_failed: int = 0
+    published: bool = False
     failures: list[str] = field(default_factory=list)
     error: str | None = None
 
 
-def _summarize(report_id: str, result, seconds: float) -> RunSummary:
-    import dagster as dg
+@dataclass
+class RunOutcome:
+    """What `budget-recon run` did: per-report summaries and the dbt tests of the runs."""
 
-    summary = RunSummary(report_id, result.success, result.run_id, seconds)
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        key = materialization.asset_key.path
-        count = materialization.metadata.get("dagster/row_count")
-        if key == ["raw", "report_tables"] and count is not None:
-            summary.tables = int(count.value)
-        elif key == ["raw", "report_rows"] and count is not None:
-            summary.rows = int(count.value)
+    reports: list[RunSummary]
+    dbt_tests_passed: int = 0
+    dbt_tests_failed: int = 0
+    runs: list[str] = field(default_factory=list)
+
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def _step_error(result) -> str | None:
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            while error is not None and error.cause is not None:
+                error = error.cause  # the user-facing cause, not Dagster's wrapper
+            return f"{event.step_key}: {error.message.strip() if error else 'step failed'}"
+    return None
+
+
+def _step_status(instance, run_id: str) -> dict[str, str]:
+    return {s.step_key: s.status.value for s in instance.get_run_step_stats(run_id)}
+
+
+def _report_summaries(result, instance, report_ids: list[str], seconds: float) -> list[RunSummary]:
+    """Per-report figures from what the run recorded in the warehouse (raw loads, gate verdicts)."""
+    from . import warehouse
+
+    run_id = result.run_id
+    steps = _step_status(instance, run_id)
+    error = _step_error(result)
+    out = []
+    with warehouse.connect(paths().warehouse, read_only=True) as con:
+        has_gate = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'gate' and table_name = 'check_results'"
+        ).fetchone()[0]
+        for report_id in report_ids:
+            summary = RunSummary(report_id, result.success, run_id, seconds / max(len(report_ids), 1))
+            load = con.execute(
+                "select table_count, json_extract(row_counts, '$.report_rows')::integer from raw.report_loads "
+                "where report_id = ? and run_id = ?",
+                [report_id, run_id],
+            ).fetchone() if con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'report_loads'"
+            ).fetchone()[0] else None
+            if load:
+                summary.tables, summary.rows = load[0] or 0, load[1] or 0
+            if has_gate:
+                for severity, count in con.execute(
+                    "select severity, count(*) from gate.check_results where run_id = ? and report_id = ? group by 1",
+                    [run_id, report_id],
+                ).fetchall():
+                    if severity == "PASS":
+                        summary.checks_passed += count
+                    elif severity == "WARN":
+                        summary.checks_warned += count
+                    else:
+                        summary.checks_failed += count
+                summary.failures = [
+                    f"{suite}: {message}"
+                    for suite, message in con.execute(
+                        "select suite, message from gate.failed_rows where run_id = ? and report_id = ? "
+                        "and severity = 'ERROR' order by suite, source_line limit 10",
+                        [run_id, report_id],
+                    ).fetchall()
+                ]
+            summary.published = steps.get("published") == "SUCCESS" and not summary.checks_failed
+            if not result.success or summary.checks_failed:
+                summary.success = False
+            if error and not load:
+                summary.error = error
+            out.append(summary)
+    return out
+
+
+def _dbt_test_counts(result) -> tuple[int, int]:
+    passed = failed = 0
     for evaluation in result.get_asset_check_evaluations():
+        if evaluation.asset_key.path[0] == "gate":
+            continue  # GE suites are counted per report from the gate tables
         if evaluation.passed:
-            summary.checks_passed += 1
-        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
-            summary.checks_warned += 1
+            passed += 1
         else:
-            summary.checks_failed += 1
-            summary.failures.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
-    if not result.success:
-        for event in result.all_events:
-            if event.event_type_value == "STEP_FAILURE":
-                error = event.event_specific_data.error
-                while error is not None and error.cause is not None:
-                    error = error.cause  # the user-facing cause, not Dagster's wrapper
-                summary.error = error.message.strip() if error else "step failed"
-                break
-    return summary
+            failed += 1
+    return passed, failed
 
 
-def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING") -> list[RunSummary]:
-    """One in-process run per report partition, so a bad report fails only its own partition."""
+def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING") -> RunOutcome:
+    """Run the pipeline in-process for the selected reports (default: all registered).
+
+    Several reports that are contiguous in the registry run as ONE run over the partition range
+    (one dbt build, one gate): fast. Each report's gate verdict is its own: if some fail, the
+    published step of the batch is blocked, and the reports whose gate passed are then published in a
+    follow-up run. If a report cannot even be loaded, the batch falls back to one run per report so
+    the bad one fails alone.
+    """
     prepare_environment()
     import dagster as dg
 
     from .definitions import defs
 
     job = defs.resolve_job_def("process_reports")
-    summaries = []
+    loggers = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    outcome = RunOutcome(reports=[])
     with dg.DagsterInstance.get() as instance:
         registered = sync_partitions(instance)
         selected = report_ids or registered
         unknown = [r for r in selected if r not in registered]
         if unknown:
             raise SystemExit(f"not in the registry ({paths().registry}): {', '.join(unknown)}")
-        for report_id in selected:
+        positions = [registered.index(r) for r in selected]
+        contiguous = positions == list(range(positions[0], positions[0] + len(positions))) if positions else False
+
+        def single(report_id: str) -> None:
             started = time.perf_counter()
             print(f"▶ {report_id}: parsing, loading, building and checking…", flush=True)
             result = job.execute_in_process(
-                instance=instance,
-                partition_key=report_id,
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+                instance=instance, partition_key=report_id, raise_on_error=False, run_config=loggers
             )
-            summary = _summarize(report_id, result, time.perf_counter() - started)
-            summaries.append(summary)
+            outcome.runs.append(result.run_id)
+            passed, failed = _dbt_test_counts(result)
+            outcome.dbt_tests_passed += passed
+            outcome.dbt_tests_failed += failed
+            (summary,) = _report_summaries(result, instance, [report_id], time.perf_counter() - started)
+            outcome.reports.append(summary)
             print(_line(summary), flush=True)
-    return summaries
+
+        if len(selected) == 1 or not contiguous:
+            for report_id in selected:
+                single(report_id)
+            return outcome
+
+        started = time.perf_counter()
+        print(f"▶ {len(selected)} reports in one run: parsing, loading, building and checking…", flush=True)
+        result = job.execute_in_process(
+            instance=instance,
+            tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
+            raise_on_error=False,
+            run_config=loggers,
+        )
+        outcome.runs.append(result.run_id)
+        steps = _step_status(instance, result.run_id)
+        if not _gate_ran(result.run_id):
+            print(f"  batch run stopped ({_step_error(result)}); running the reports one by one", flush=True)
+            for report_id in selected:
+                single(report_id)
+            return outcome
+        passed, failed = _dbt_test_counts(result)
+        outcome.dbt_tests_passed += passed
+        outcome.dbt_tests_failed += failed
+        summaries = _report_summaries(result, instance, selected, time.perf_counter() - started)
+        if steps.get("published") != "SUCCESS":
+            for summary in summaries:
+                if summary.checks_failed:
+                    continue
+                follow_up = job.execute_in_process(
+                    instance=instance,
+                    partition_key=summary.report_id,
+                    asset_selection=[k for k in _published_keys(defs)],
+                    raise_on_error=False,
+                    run_config=loggers,
+                )
+                outcome.runs.append(follow_up.run_id)
+                summary.published = follow_up.success
+                summary.success = follow_up.success
+                if not follow_up.success:
+                    summary.error = _step_error(follow_up)
+        for summary in summaries:
+            outcome.reports.append(summary)
+            print(_line(summary), flush=True)
+    return outcome
+
+
+def _gate_ran(run_id: str) -> bool:
+    """The gate recorded verdicts in this run (its step fails when a blocking check fails, by design)."""
+    from . import warehouse
+
+    with warehouse.connect(paths().warehouse, read_only=True) as con:
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'gate' and table_name = 'check_results'"
+        ).fetchone()[0]
+        return bool(exists and con.execute("select count(*) from gate.check_results where run_id = ?", [run_id]).fetchone()[0])
+
+
+def _published_keys(defs) -> list:
+    return [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] == "published"]
 
 
 def _line(s: RunSummary) -> str:
     state = "ok" if s.success and not s.checks_failed else "FAILED"
     text = (
-        f"  {state:6} {s.report_id}: {s.tables} tables, {s.rows} rows; checks {s.checks_passed} passed, "
-        f"{s.checks_warned} acknowledged, {s.checks_failed} failed ({s.seconds:.1f}s, run {s.run_id[:8]})"
+        f"  {state:6} {s.report_id}: {s.tables} tables, {s.rows} rows; gate suites {s.checks_passed} passed, "
+        f"{s.checks_warned} acknowledged, {s.checks_failed} failed; "
+        f"{'published' if s.published else 'NOT published'} (run {s.run_id[:8]})"
     )
     for failure in s.failures[:10]:
         text += f"\n         ✗ {failure}"
@@ -156,16 +288,20 @@ def _line(s: RunSummary) -> str:
 
 
 def cmd_run(args) -> int:
-    summaries = run_reports(args.report or None, log_level="DEBUG" if args.verbose else "WARNING")
-    total_checks = sum(s.checks_passed + s.checks_warned + s.checks_failed for s in summaries)
-    failed = [s for s in summaries if not s.success or s.checks_failed]
+    started = time.perf_counter()
+    outcome = run_reports(args.report or None, log_level="DEBUG" if args.verbose else "WARNING")
+    reports = outcome.reports
+    suites = sum(s.checks_passed + s.checks_warned + s.checks_failed for s in reports)
+    failed = [s for s in reports if not s.success or s.checks_failed]
     print(
-        f"\n{len(summaries)} reports, {sum(s.tables for s in summaries)} tables, {sum(s.rows for s in summaries)} rows; "
-        f"{total_checks} checks: {sum(s.checks_passed for s in summaries)} passed, "
-        f"{sum(s.checks_warned for s in summaries)} acknowledged, {sum(s.checks_failed for s in summaries)} failed. "
+        f"\n{len(reports)} reports, {sum(s.tables for s in reports)} tables, {sum(s.rows for s in reports)} rows; "
+        f"gate: {suites} suite checks, {sum(s.checks_passed for s in reports)} passed, "
+        f"{sum(s.checks_warned for s in reports)} acknowledged, {sum(s.checks_failed for s in reports)} failed; "
+        f"dbt tests: {outcome.dbt_tests_passed} passed, {outcome.dbt_tests_failed} failed; "
+        f"{sum(s.published for s in reports)} published; {time.perf_counter() - started:.1f}s. "
         f"Warehouse: {paths().warehouse}"
     )
-    return 1 if failed else 0
+    return 1 if failed or outcome.dbt_tests_failed else 0
 
 
 def cmd_add(args) -> int:
@@ -215,7 +351,7 @@ def cmd_status(args) -> int:
             "select count(*) from information_schema.tables where table_schema = 'gate' and table_name = 'check_results'"
         ).fetchone()[0]:
             for report_id, status, count in con.execute(
-                "select report_id, status, count(*) from gate.check_results where is_latest group by all"
+                "select report_id, severity, count(*) from gate.check_results where is_latest group by all"
             ).fetchall():
                 gate.setdefault(report_id, {})[status] = count
     print(f"{'report':28} {'last loaded':20} {'tables':>6} {'loads':>5}  gate")

@@ -14,7 +14,6 @@ from .assets.reports import raw_report
 from .assets.warehouse_models import warehouse_models
 from .automation import schedules, sensors
 from .notifications.sensors import sensors as notification_sensors
-from .partitions import reports_partitions
 from .resources import ReportRegistryResource, WarehouseResource
 from .settings import DBT_PROJECT_DIR
 
@@ -22,12 +21,24 @@ process_reports = dg.define_asset_job(
     name="process_reports",
     description="Parse, load, build and check the selected report partitions (one or many).",
     selection=dg.AssetSelection.all(),
-    partitions_def=reports_partitions,
 )
+
+# --- operations (automation.py): one job per purpose -------------------------------------------
+# `process_reports` above processes one report (the new-report sensor launches it per report);
+# `full_refresh` re-materializes every registered report: the monthly schedule launches one run per
+# report partition, and in the UI "Materialize all" over its partitions launches a backfill.
+full_refresh = dg.define_asset_job(
+    name="full_refresh",
+    description="Full refresh: re-parse, load, build, check and publish every registered report "
+    "(one run per report partition; launched monthly by refresh_all_reports_schedule).",
+    selection=dg.AssetSelection.all(),
+    tags={"budget_recon/purpose": "full_refresh"},
+)
+# --- end operations ------------------------------------------------------------------------------
 
 defs = dg.Definitions(
     assets=[raw_report, warehouse_models, gate, published],
-    jobs=[process_reports],
+    jobs=[process_reports, full_refresh],
     schedules=schedules,
     sensors=sensors + notification_sensors,
     resources={

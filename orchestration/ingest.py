@@ -11,9 +11,10 @@ from pathlib import Path
 
 import duckdb
 
-from .parsing.reader import Report, ReportFormatError, read_report
+from .parsing.extractors import all_extractors
+from .parsing.reader import Report, ReportFormatError, check_layout, read_report
 from .parsing.registry import ReportEntry, file_sha256
-from .warehouse import LoadResult, extract_all, replace_report
+from .warehouse import LoadResult, extract_all, fact_extractors, replace_report
 
 
 @dataclass
@@ -34,12 +35,24 @@ def parse_entry(entry: ReportEntry, reports_dir: Path) -> tuple[Report, dict[str
     report = read_report(entry.report_id, path, entry.encoding)
     if not report.tables:
         raise ReportFormatError(path, "no tab-separated tables found: is this a report export?")
+    errors = [i for i in check_layout(report) if i.severity == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more: lines {', '.join(str(i.line) for i in errors[1:6])})" if len(errors) > 1 else ""
+        raise ReportFormatError(path, errors[0].message + more, errors[0].line)
     try:
         rows = extract_all(report)
     except ReportFormatError:
         raise
     except Exception as exc:  # a parser bug or unexpected layout: name the file, keep the cause
-        raise ReportFormatError(path, f"could not extract facts: {exc}") from exc
+        raise ReportFormatError(path, f"could not extract facts: {type(exc).__name__}: {exc}") from exc
+    facts = fact_extractors(all_extractors())
+    if facts and not any(rows.get(e.table) for e in facts):
+        titles = ", ".join(repr(t.title) for t in report.tables[:5] if t.title) or "none with a title"
+        raise ReportFormatError(
+            path,
+            f"none of the expected tables were found ({len(report.tables)} tables, e.g. {titles}); expected at least "
+            "one of: " + "; ".join(f"{e.table} ({e.description.split(':')[0].split('(')[0].strip()})" for e in facts),
+        )
     return report, rows, time.perf_counter() - started
 
 

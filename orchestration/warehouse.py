@@ -38,6 +38,22 @@ LOADS_TABLE = {
     "table_count": "INTEGER",
     "row_counts": "JSON",
     "run_id": "VARCHAR",
+    "warnings": "JSON",  # layout warnings of the load (line, message), e.g. space-aligned rows
+}
+
+# What a corrected report changed, per fact row and column, computed when it replaces the previous load.
+CHANGES_TABLE = {
+    "report_id": "VARCHAR",
+    "previous_sha256": "VARCHAR",
+    "new_sha256": "VARCHAR",
+    "previous_loaded_at": "TIMESTAMP",
+    "loaded_at": "TIMESTAMP",
+    "table_name": "VARCHAR",
+    "row_key": "VARCHAR",  # JSON object of the extractor's key columns (report_id left out)
+    "change": "VARCHAR",  # 'changed' | 'added' | 'removed'
+    "column_name": "VARCHAR",  # NULL for added / removed rows
+    "old_value": "VARCHAR",  # the column's previous value; the whole row as JSON for a removed row
+    "new_value": "VARCHAR",  # the column's new value; the whole row as JSON for an added row
 }
 
 
@@ -78,6 +94,45 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, extractors: list[Extractor
     for extractor in extractors or all_extractors():
         _create_table(con, extractor.table, extractor.columns)
     _create_table(con, "report_loads", LOADS_TABLE)
+    _create_table(con, "report_changes", CHANGES_TABLE)
+
+
+def fact_extractors(extractors: list[Extractor]) -> list[Extractor]:
+    """Extractors of facts (those with an exact DECIMAL amount), as opposed to the reader's layout tables."""
+    return [e for e in extractors if any(t.upper().startswith("DECIMAL") for t in e.columns.values())]
+
+
+def _rows_as_text(con: duckdb.DuckDBPyConnection, extractor: Extractor, report_id: str) -> dict[str, dict]:
+    """One report's rows of a table, keyed by the JSON of the extractor's key, values as text."""
+    cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in extractor.columns)
+    cursor = con.execute(f'SELECT {cols} FROM {RAW_SCHEMA}."{extractor.table}" WHERE report_id = ?', [report_id])
+    names = [d[0] for d in cursor.description]
+    key_cols = [c for c in extractor.key if c != "report_id"]
+    out = {}
+    for values in cursor.fetchall():
+        row = dict(zip(names, values))
+        out[_json({c: row[c] for c in key_cols})] = row
+    return out
+
+
+def _diff(extractor: Extractor, old: dict[str, dict], new: dict[str, dict]) -> list[dict]:
+    compared = [c for c in extractor.columns if c not in extractor.key]
+    changes = []
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        if before is None:
+            changes.append(dict(row_key=key, change="added", new_value=_json({c: after[c] for c in compared})))
+        elif after is None:
+            changes.append(dict(row_key=key, change="removed", old_value=_json({c: before[c] for c in compared})))
+        else:
+            for column in compared:
+                if before[column] != after[column]:
+                    changes.append(
+                        dict(row_key=key, change="changed", column_name=column, old_value=before[column], new_value=after[column])
+                    )
+    for change in changes:
+        change["table_name"] = extractor.table
+    return changes
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
@@ -127,10 +182,18 @@ def replace_report(
     started = time.perf_counter()
     extractors = extractors or all_extractors()
     ensure_raw_schema(con, extractors)
+    tracked = {e.table for e in fact_extractors(extractors)}
     con.execute("BEGIN TRANSACTION")
     try:
+        previous = con.execute(
+            f"SELECT file_sha256, loaded_at FROM {RAW_SCHEMA}.report_loads WHERE report_id = ? ORDER BY loaded_at DESC LIMIT 1",
+            [report.report_id],
+        ).fetchone()
+        changes: list[dict] = []
         for extractor in extractors:
             rows = rows_by_table.get(extractor.table, [])
+            diffing = previous is not None and extractor.table in tracked
+            old = _rows_as_text(con, extractor, report.report_id) if diffing else {}
             con.execute(f'DELETE FROM {RAW_SCHEMA}."{extractor.table}" WHERE report_id = ?', [report.report_id])
             if rows:
                 frame = _frame(rows, extractor.columns)
@@ -138,11 +201,28 @@ def replace_report(
                 casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in extractor.columns.items())
                 con.execute(f'INSERT INTO {RAW_SCHEMA}."{extractor.table}" SELECT {casts} FROM incoming_rows')
                 con.unregister("incoming_rows")
+            if diffing:
+                changes += _diff(extractor, old, _rows_as_text(con, extractor, report.report_id))
+        if changes:
+            for change in changes:
+                change.update(report_id=report.report_id, previous_sha256=previous[0], new_sha256=file_info.get("sha256"),
+                              previous_loaded_at=str(previous[1]))
+            con.register("incoming_changes", _frame(changes, {c: t for c, t in CHANGES_TABLE.items() if c != "loaded_at"}))
+            cols = ", ".join(f'"{c}"' for c in CHANGES_TABLE)
+            picks = ", ".join(
+                "now()::TIMESTAMP" if c == "loaded_at" else f'CAST("{c}" AS {t})' for c, t in CHANGES_TABLE.items()
+            )
+            con.execute(f"INSERT INTO {RAW_SCHEMA}.report_changes ({cols}) SELECT {picks} FROM incoming_changes")
+            con.unregister("incoming_changes")
         counts = {table: len(rows) for table, rows in rows_by_table.items()}
         entry = file_info.get("entry") or {}
+        warnings = [{"line": i.line, "message": i.message} for i in getattr(report, "issues", []) if i.severity == "warning"]
+        encoding = entry.get("encoding")
+        if encoding == "auto" and getattr(report, "encoding", None):
+            encoding = f"auto:{report.encoding}"
         con.execute(
-            f"INSERT INTO {RAW_SCHEMA}.report_loads VALUES "
-            "(?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?::DATE, ?, ?, ?, ?, ?, ?, ?::JSON, ?)",
+            f"INSERT INTO {RAW_SCHEMA}.report_loads ({', '.join(LOADS_TABLE)}) VALUES "
+            "(?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?::DATE, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?::JSON)",
             [
                 report.report_id,
                 entry.get("organization"),
@@ -151,7 +231,7 @@ def replace_report(
                 entry.get("family"),
                 entry.get("period"),
                 entry.get("as_of"),
-                entry.get("encoding"),
+                encoding,
                 file_info.get("file_name"),
                 file_info.get("sha256"),
                 file_info.get("bytes"),
@@ -159,6 +239,7 @@ def replace_report(
                 len(report.tables),
                 _json(counts),
                 file_info.get("run_id"),
+                _json(warnings) if warnings else None,
             ],
         )
         con.execute("COMMIT")

@@ -15,6 +15,7 @@ import pandas as pd
 from ..gate.discrepancy_report import write_discrepancy_report
 from ..gate.results import failed_rows, run_gate
 from ..gate.suites import ERROR, PASS, WARN, GateValidator, load_suites
+from ..notifications import notify_gate_result
 from ..partitions import WAREHOUSE_POOL, reports_partitions
 from ..resources import WarehouseResource
 from ..settings import EXPECTATIONS_DIR, paths
@@ -73,6 +74,8 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         failures = {
             suite.name: pd.concat([failed_rows(con, run_id, r, suite.name) for r in report_ids]) for suite in SUITES
         }
+        # Notify gate ERRORs here, with their rows: run-failure sensors cannot be relied on for checks.
+        notify_gate_result(con, run_id, report_ids, reports, job_name=context.job_name, log=context.log)
     docs = validator.build_docs()
     docs_url = docs.as_uri() if docs else None
     report_links = "\n".join(f"- [{p.parent.name}]({p.as_uri()})" for p in reports)

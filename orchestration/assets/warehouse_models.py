@@ -54,4 +54,11 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     context.log.info(f"dbt build for reports: {', '.join(report_ids)}")
     os.environ.update(dbt_env())
     args = ["build", "--vars", json.dumps({"report_ids": report_ids})]
-    yield from dbt.cli(args, context=context, raise_on_error=False).stream()
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    try:
+        yield from invocation.stream()
+    except BaseException:
+        # A dbt process nobody reads any more blocks on its output and keeps the DuckDB lock.
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+        raise

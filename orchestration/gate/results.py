@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from decimal import Decimal
+
 import duckdb
 import pandas as pd
 
@@ -71,6 +73,19 @@ def describe(report_id: str, row: dict, suite: Suite) -> str:
     return text
 
 
+EXACT_COLUMNS = ("expected", "found", "difference", "tolerance")
+
+
+def plain_decimal(text):
+    """'1893692000.0000' -> '1893692000', '9.6000' -> '9.6'; None stays None."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return None
+    value = Decimal(str(text))
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    return format(value.normalize(), "f")
+
+
 @dataclass
 class ReportGate:
     report_id: str
@@ -112,7 +127,14 @@ def run_gate(
         for suite in suites:
             if not _table_exists(con, suite.table):
                 raise RuntimeError(f"gate suite {suite.path.name} covers {suite.table}, which the warehouse lacks")
-            frame = con.execute(f"select * from {suite.table} where report_id = ?", [report_id]).df()
+            if suite.kind == "reconciliation":
+                # Amounts as exact decimal text: pandas would turn DECIMAL into float.
+                casts = ", ".join(f"cast({c} as varchar) as {c}" for c in EXACT_COLUMNS)
+                frame = con.execute(f"select * replace ({casts}) from {suite.table} where report_id = ?", [report_id]).df()
+                for column in EXACT_COLUMNS:
+                    frame[column] = frame[column].map(plain_decimal).astype(object)
+            else:
+                frame = con.execute(f"select * from {suite.table} where report_id = ?", [report_id]).df()
             if suite.kind == "reconciliation":
                 frame, stale_acks = classify(frame, suite.model, acknowledgements, [report_id])
                 stale += [dict(s, suite=suite.name) for s in stale_acks]

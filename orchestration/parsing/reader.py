@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .values import is_value_like, normalize_text, parse_unit_line, squash, strip_html, strip_markup
+from .values import is_value_like, normalize_text, odd_grouping, parse_unit_line, squash, strip_html, strip_markup
 
 
 class ReportFormatError(ValueError):
@@ -74,33 +74,126 @@ class Report:
     path: str
     lines: list[str]  # lines[0] is line 1
     tables: list[Table] = field(default_factory=list)
+    encoding: str | None = None  # the codec the file was decoded with (detected for `auto`)
+    issues: list["Issue"] = field(default_factory=list)  # layout problems found by check_layout
 
     def line(self, number: int) -> str:
         return self.lines[number - 1]
 
 
+AUTO = "auto"  # registry value: detect UTF-8 (with or without BOM), UTF-16 (BOM) or CP949
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Characters a wrongly decoded Korean text is made of: replacement characters, Latin-1 letters
+# (UTF-8 read as Latin-1/CP1252) and CJK ideographs (UTF-8 read as CP949 lands in its Hanja rows).
+_SUSPECT = re.compile(r"[\ufffd\u00c0-\u00ff\u4e00-\u9fff\uf900-\ufaff]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
 def decode_report(path: str | Path, encoding: str = "utf-8") -> list[str]:
-    """The report's lines (line 1 first), decoded with the declared encoding.
+    """The report's lines (line 1 first), decoded with the declared encoding (or `auto`).
 
     Raises ReportFormatError naming the file and line for empty, binary or wrongly encoded input.
     """
+    return _decode(path, encoding)[0]
+
+
+def detect_encoding(data: bytes) -> str:
+    """`utf-8-sig` / `utf-16` for a BOM, `utf-8` when the bytes are valid UTF-8, else `cp949`."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith(_UTF16_BOMS):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp949"
+
+
+def _decode(path: str | Path, encoding: str = "utf-8") -> tuple[list[str], str]:
+    """Lines and the encoding actually used (the declared one, or the detected one for `auto`)."""
     data = Path(path).read_bytes()
     if not data.strip():
         raise ReportFormatError(path, "the file is empty")
-    if b"\x00" in data[:4096]:
+    declared = (encoding or "utf-8").strip().lower()
+    if data.startswith(_UTF16_BOMS):
+        if declared not in (AUTO, "utf-16", "utf_16") and not codecs.lookup(declared).name.startswith("utf-16"):
+            raise ReportFormatError(
+                path, f"the file is UTF-16 (byte-order mark) but the registry declares {encoding}; declare utf-16 or auto", 1
+            )
+        declared = "utf-16"
+    elif b"\x00" in data[:4096]:
         raise ReportFormatError(path, "the file is binary (NUL bytes), not a text export")
-    codec = codecs.lookup(encoding).name
+    if declared == AUTO:
+        declared = detect_encoding(data)
+    codec = codecs.lookup(declared).name
     if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
+    if not codec.startswith("utf"):
+        _refuse_utf8_declared_otherwise(path, data, encoding)
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        found = detect_encoding(data)
+        hint = f" (it looks like {found})" if found != codec else ""
         raise ReportFormatError(
-            path, f"not valid {encoding} (byte {exc.start}); declare the right encoding in the registry", line
+            path,
+            f"not valid {encoding} (byte {exc.start}){hint}; declare the right encoding in the registry (or `auto`)",
+            line,
         ) from exc
+    if codec == "utf-16":
+        text = text.lstrip("\ufeff")
     # CRLF and lone CR become LF; the last line has no newline in these exports and is kept.
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    _refuse_mojibake(path, lines, encoding)
+    return lines, codec
+
+
+def _refuse_utf8_declared_otherwise(path, data: bytes, encoding: str) -> None:
+    """Non-ASCII bytes that form valid UTF-8 are UTF-8: decoding them as CP949/EUC-KR gives garbage."""
+    if max(data, default=0) < 0x80:
+        return
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    first = next(i for i, b in enumerate(data) if b >= 0x80)
+    line = data[:first].count(b"\n") + 1
+    raise ReportFormatError(
+        path, f"the file is UTF-8 but the registry declares {encoding}; declare utf-8 (or auto)", line
+    )
+
+
+def _refuse_mojibake(path, lines: list[str], encoding: str) -> None:
+    """A Korean report decoded with the wrong codec has no Hangul, or more ideographs / Latin-1
+    letters / replacement characters than a real report's handful of Hanja (新, 中) and '·', '×'."""
+    hangul = suspect = 0
+    first_suspect = None
+    for number, text in enumerate(lines, start=1):
+        hangul += len(_HANGUL.findall(text))
+        found = len([c for c in _SUSPECT.findall(text) if c not in "×÷"])
+        if found and first_suspect is None:
+            first_suspect = number
+        suspect += found
+        if found >= 3 and found >= len(_HANGUL.findall(text)):  # one mis-encoded line in a mixed file
+            raise ReportFormatError(
+                path, f"looks mis-decoded as {encoding} ({found} Hanja/Latin-1 characters, little Hangul): "
+                "is this line in another encoding than the rest of the file?", number,
+            )
+        if "\ufffd" in text:
+            raise ReportFormatError(path, f"replacement characters (U+FFFD) in the text: decoded as {encoding}?", number)
+    if hangul == 0 and suspect:
+        raise ReportFormatError(
+            path, f"no Korean text after decoding as {encoding}: wrong encoding declared in the registry?", first_suspect
+        )
+    if suspect > max(20, hangul // 20):
+        raise ReportFormatError(
+            path,
+            f"looks mis-decoded as {encoding} ({suspect} Hanja/Latin-1 characters for {hangul} Hangul): "
+            "declare the right encoding in the registry",
+            first_suspect,
+        )
 
 
 def _is_blank(line: str) -> bool:
@@ -262,7 +355,77 @@ def _continues(previous: Table, rows: list[Row], lines: list[str], first: int) -
 
 
 def read_report(report_id: str, path: str | Path, encoding: str = "utf-8") -> Report:
-    lines = decode_report(path, encoding)
-    report = Report(report_id=report_id, path=str(path), lines=lines)
+    lines, used = _decode(path, encoding)
+    report = Report(report_id=report_id, path=str(path), lines=lines, encoding=used)
     report.tables = split_tables(report_id, lines)
     return report
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A layout problem of one line: `error` fails the load, `warning` is recorded with it."""
+
+    line: int
+    severity: str  # 'error' | 'warning'
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+_SPACE_RUN = re.compile(r"(?: {2,}|\u3000+)")
+
+
+def _space_separated_cells(text: str) -> list[str] | None:
+    """Cells of a line that reads as a table row whose tabs became runs of spaces: at least three
+    fields split by 2+ spaces, two of them values after the label. None for anything else."""
+    if "\t" in text:
+        return None
+    parts = [p for p in _SPACE_RUN.split(normalize_text(text).strip()) if p]
+    if len(parts) >= 3 and sum(is_value_like(strip_html(p)[0]) for p in parts[1:]) >= 2:
+        return parts
+    return None
+
+
+def check_layout(report: Report) -> list[Issue]:
+    """Problems that would silently lose rows: table rows whose tabs were replaced by spaces, and a
+    file that ends inside a table row (truncated). Returns them (also stored on `report.issues`)."""
+    issues: list[Issue] = []
+    lines = report.lines
+    for number, text in enumerate(lines, start=1):
+        cells = _space_separated_cells(text)
+        if cells is None:
+            continue
+        neighbours = [lines[i - 1] for i in (number - 1, number + 1) if 1 <= i <= len(lines)]
+        if any(_is_table_line(t) or _space_separated_cells(t) for t in neighbours):
+            issues.append(Issue(number, "error", (
+                f"a table row with spaces instead of tabs ({len(cells)} cells: {' | '.join(cells[:4])} …); "
+                "expected tab-separated cells like the rows next to it (a table must not lose rows)"
+            )))
+        else:
+            issues.append(Issue(number, "warning", (
+                f"reads like a table row aligned with spaces ({len(cells)} cells), not tab-separated: "
+                "it is kept as prose, not as a table row"
+            )))
+    for table in report.tables:
+        for row in table.data:
+            odd = [t for c in row.cells if is_value_like(c) for t in odd_grouping(c)]
+            if odd:
+                issues.append(Issue(row.line_no, "warning", (
+                    f"thousands separators in odd places ({', '.join(odd)}): read as the digits printed"
+                )))
+    last = max((n for n, t in enumerate(lines, start=1) if not _is_blank(t)), default=0)
+    for table in report.tables:
+        if table.last_line != last or table.rows[-1].line_no != last:
+            continue
+        row = table.rows[-1]
+        others = [r for r in table.rows[:-1] if r.role in ("header", "data", "repeated_header")]
+        width = max((len(r.cells) for r in others), default=0)
+        if len(table.rows) > 1 and len(row.cells) < width:
+            model = next(r for r in others if len(r.cells) == width)
+            issues.append(Issue(last, "error", (
+                f"the file ends inside a table row: {len(row.cells)} cells where line {model.line_no} of the same "
+                f"table has {width}; the file looks truncated"
+            )))
+    report.issues = issues
+    return issues

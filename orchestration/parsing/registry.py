@@ -60,7 +60,8 @@ def load_registry(registry_path: Path) -> list[ReportEntry]:
         if entry.report_id in seen:
             raise RegistryError(f"{where}: report_id {entry.report_id!r} is registered twice (also entry {seen[entry.report_id]})")
         try:
-            codecs.lookup(entry.encoding)
+            if entry.encoding.strip().lower() != "auto":  # auto: detected when read (reader.detect_encoding)
+                codecs.lookup(entry.encoding)
         except LookupError:
             raise RegistryError(f"{where} ({entry.report_id}): unknown encoding {entry.encoding!r}") from None
         seen[entry.report_id] = index
@@ -73,6 +74,23 @@ def load_registry(registry_path: Path) -> list[ReportEntry]:
             )
         files[entry.file] = entry.report_id
     return entries
+
+
+def unregistered_files(registry_path: Path, reports_dir: Path) -> list[Path]:
+    """Files in the reports folder that no registry entry names: not loaded; callers warn about them."""
+    if not reports_dir.is_dir():
+        return []
+    named = {e.file for e in load_registry(registry_path)}
+    return sorted(
+        p for p in reports_dir.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".tmp")
+        and p.relative_to(reports_dir).as_posix() not in named
+    )
+
+
+def missing_files(registry_path: Path, reports_dir: Path) -> list[ReportEntry]:
+    """Entries whose file is not in the reports folder: their partitions fail with that message."""
+    return [e for e in load_registry(registry_path) if not e.path(reports_dir).is_file()]
 
 
 def get_entry(registry_path: Path, report_id: str) -> ReportEntry:

@@ -115,6 +115,9 @@ _VALUE = re.compile(
 _DASHES = {"-", "−", "–", "—", "- - -", "--", "---"}
 
 
+_SPACE_GROUPS = re.compile(r"^(?P<sign>[△▲\-−]\s?)?(?P<digits>\d{1,3}(?: \d{3})+)(?=(?:\.\d+)?\s*\D*$)")
+
+
 def parse_number(token: str) -> Decimal:
     """'△3,500' -> Decimal('-3500'); raises ValueError on anything that is not one number."""
     text = normalize_text(token).strip().replace(" ", "")
@@ -135,6 +138,9 @@ def parse_value(cell: str) -> Value:
     printed = cell
     text, _ = strip_html(cell)
     text = text.strip()
+    # '1 234 567' (no-break or thin spaces as thousands separators, plain spaces after normalize_text):
+    # strict groups of three digits read as '1,234,567'.
+    text = _SPACE_GROUPS.sub(lambda m: (m.group("sign") or "") + m.group("digits").replace(" ", ","), text)
     if not text:
         return Value(printed, None, "blank")
     if text in _DASHES:
@@ -253,3 +259,17 @@ def clean_prose_name(raw: str) -> str:
     text = re.sub(r"\bR\s*&\s*D\b", "R&D", text)
     text = re.sub(r"\bBIR&D\b", "비R&D", text)
     return text.replace("비 R&D", "비R&D")
+
+
+_GROUPED = re.compile(r"(?<![\d.])\d[\d,]*,[\d,]*\d?")
+
+
+def odd_grouping(text: str) -> list[str]:
+    """Numbers in `text` whose thousands separators are misplaced ('1,23,456', '1234,567', '12,34'):
+    `parse_number` reads their digits as printed, so they are worth a warning, not an error."""
+    out = []
+    for match in _GROUPED.finditer(normalize_text(text)):
+        token = match.group().rstrip(",")
+        if "," in token and not re.fullmatch(r"\d{1,3}(?:,\d{3})+", token):
+            out.append(token)
+    return out

@@ -4,3 +4,6 @@
   for all fact tables (rec_parent_totals).
 -#}
 select * from {{ ref('int_additive_amounts__budget_execution') }}
+union all select * from {{ ref('int_additive_amounts__budget_plan') }}
+union all select * from {{ ref('int_additive_amounts__project_funding') }}
+union all select * from {{ ref('int_additive_amounts__kpi') }}

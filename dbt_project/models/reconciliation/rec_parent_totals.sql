@@ -17,7 +17,7 @@ children as (
         sum(coalesce(amount, 0)) as children_sum,
         count(*) as child_count,
         max(tolerance_per_child) as tolerance_per_child,
-        bool_or(value_flag = 'masked') as has_masked_child,
+        coalesce(bool_or(value_flag = 'masked'), false) as has_masked_child,
         string_agg(cast(source_line as varchar), ',' order by source_line) as child_lines
     from amounts
     where parent_row_id is not null

@@ -1,0 +1,106 @@
+{#-
+  증감 columns of the program target tables (B2, B3): change = '25 - '24 of the same printed row,
+  for targets, budgets and ROI (Δ1억원당), and for the 총사업비 parenthesis of budgets
+  (`△0.70 (88.98)`: 88.98 = 160.70 - 71.72). Differences of printed values; the report computes from
+  unrounded values, so ±0.01 (DOMAIN.md 6.4). '-' counts 0; blank or masked cells are left out.
+-#}
+with targets as (
+    select * from {{ ref('fct_performance_target') }}
+    where
+        {{ in_selected_reports('report_id') }}
+        and target_table in ('sales_target', 'employment_target')
+),
+
+tables as (
+    select
+        report_id,
+        table_no,
+        coalesce(table_title, heading) as table_name
+    from {{ ref('stg_report_tables') }}
+    where {{ in_selected_reports('report_id') }}
+),
+
+rows_by_measure as (
+    select
+        report_id,
+        table_no,
+        line_row_id,
+        indicator,
+        measure,
+        any_value(label) as row_label,
+        any_value(source_line) as source_line,
+        any_value(value_unit) filter (where period = 'change') as change_unit,
+        any_value(row_id) filter (where period = 'change') as change_row_id,
+        any_value(value_in_sums) filter (where period = '2024') as value_2024,
+        any_value(value_in_sums) filter (where period = '2025') as value_2025,
+        any_value(value_in_sums) filter (where period = 'change') as value_change,
+        count(*) filter (where period = '2024') as n_2024,
+        count(*) filter (where period = '2025') as n_2025,
+        count(*) filter (where period = 'change') as n_change,
+        any_value(companion) filter (where period = '2024') as companion_2024,
+        any_value(companion) filter (where period = '2025') as companion_2025,
+        any_value(companion) filter (where period = 'change') as companion_change
+    from targets
+    group by report_id, table_no, line_row_id, indicator, measure
+),
+
+checks as (
+    select
+        report_id,
+        'change:' || change_row_id as check_id,
+        'change_equals_difference_of_years' as identity_name,
+        table_no,
+        change_row_id as row_id,
+        row_label,
+        measure || '_change' as measure_name,
+        source_line,
+        value_2025 - value_2024 as expected,
+        value_change as found,
+        change_unit as unit
+    from rows_by_measure
+    where
+        n_2024 = 1 and n_2025 = 1 and n_change = 1
+        and value_2024 is not null and value_2025 is not null and value_change is not null
+
+    union all
+
+    select
+        report_id,
+        'change_total_project_cost:' || change_row_id as check_id,
+        'total_project_cost_change_equals_difference_of_years' as identity_name,
+        table_no,
+        change_row_id as row_id,
+        row_label,
+        'total_project_cost_change' as measure_name,
+        source_line,
+        coalesce(companion_2025, 0) - coalesce(companion_2024, 0) as expected,
+        coalesce(companion_change, 0) as found,
+        '억원' as unit
+    from rows_by_measure
+    where
+        measure = 'budget'
+        and n_change = 1
+        and (companion_2024 is not null or companion_2025 is not null or companion_change is not null)
+)
+
+select
+    checks.report_id,
+    checks.check_id,
+    checks.identity_name,
+    'fct_performance_target' as fact_table,
+    checks.table_no,
+    tables.table_name,
+    checks.row_id,
+    checks.row_label,
+    checks.measure_name,
+    checks.source_line,
+    cast(null as varchar) as other_lines,
+    cast(checks.expected as decimal(38, 4)) as expected,
+    cast(checks.found as decimal(38, 4)) as found,
+    cast(checks.found - checks.expected as decimal(38, 4)) as difference,
+    cast(0.01 as decimal(38, 4)) as tolerance,
+    checks.unit,
+    abs(checks.found - checks.expected) <= 0.01 as is_consistent
+from checks
+left join tables
+    on checks.report_id = tables.report_id and checks.table_no = tables.table_no

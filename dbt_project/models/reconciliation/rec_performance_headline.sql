@@ -1,0 +1,167 @@
+{#-
+  K1 headline (전체 성과목표) against the program target tables (DOMAIN.md 6.3 K1):
+  - 신규고용 / 사업화매출액: target and ROI = the '25 target and ROI of the `R&D + 비R&D 합계` row of
+    the B3 / B2 table of the same printing (matched by indicator), exact;
+  - 사업화수출액: ROI = target / ('25 budget of R&D + 비R&D - 시군구연고산업육성 - TP생산장비고도화);
+  - 특허출원·등록: ROI = target / '25 budget of R&D 합계;
+    both ±0.005 (ratio of printed values, DOMAIN.md 6.4). Budgets from the B2 table of the same
+    printing (its budgets equal B1's: rec_performance_budget_links).
+-#}
+with targets as (
+    select
+        *,
+        regexp_replace(lower(label), '[^0-9a-z가-힣/+&]', '', 'g') as label_key
+    from {{ ref('fct_performance_target') }}
+    where {{ in_selected_reports('report_id') }}
+),
+
+headline as (
+    select * from targets
+    where target_table = 'headline'
+),
+
+program_tables as (
+    select * from targets
+    where target_table in ('sales_target', 'employment_target') and period = '2025'
+),
+
+-- the 'R&D + 비R&D 합계' row of each program target table
+grand_rows as (
+    select * from program_tables
+    where label_key like 'r&d+비r&d%'
+),
+
+-- printing of the program tables each headline printing is compared with
+pairing as (
+    select
+        h.report_id,
+        h.occurrence,
+        coalesce(
+            max(p.occurrence) filter (where p.occurrence = h.occurrence),
+            min(p.occurrence)
+        ) as program_occurrence
+    from (select distinct
+        report_id,
+        occurrence
+    from headline) as h
+    inner join program_tables as p on h.report_id = p.report_id
+    group by h.report_id, h.occurrence
+),
+
+budget_bases as (
+    select
+        p.report_id,
+        p.occurrence,
+        sum(p.value_in_sums) filter (where p.label_key like 'r&d+비r&d%') as grand_budget,
+        sum(p.value_in_sums) filter (where p.label_key = 'r&d합계') as rnd_budget,
+        sum(p.value_in_sums) filter (
+            where p.label_key like '%시군구%' or p.label_key like '%tp생산장비고도화%'
+        ) as excluded_budget,
+        string_agg(cast(p.source_line as varchar), ',' order by p.source_line)
+        filter (where p.label_key like 'r&d+비r&d%' or p.label_key like '%시군구%' or p.label_key like '%tp생산장비고도화%')
+            as export_base_lines,
+        string_agg(cast(p.source_line as varchar), ',' order by p.source_line)
+        filter (where p.label_key = 'r&d합계') as rnd_base_lines
+    from program_tables as p
+    where p.measure = 'budget' and p.target_table = 'sales_target'
+    group by p.report_id, p.occurrence
+),
+
+headline_targets as (
+    select
+        h.report_id,
+        h.occurrence,
+        h.table_no,
+        h.source_line,
+        h.indicator,
+        h.value_unit,
+        h.row_id as target_row_id,
+        h.target_value as target,
+        r.row_id as roi_row_id,
+        r.target_value as roi,
+        r.value_unit as roi_unit
+    from headline as h
+    left join headline as r
+        on
+            h.report_id = r.report_id
+            and h.line_row_id = r.line_row_id
+            and h.indicator = r.indicator
+            and r.measure = 'roi'
+    where h.measure = 'target'
+),
+
+checks as (
+    -- target and ROI = the R&D + 비R&D row of the table of the same indicator
+    select
+        h.report_id,
+        'headline:' || h.target_row_id || ':' || g.measure as check_id,
+        'headline_equals_program_table_total' as identity_name,
+        h.table_no,
+        case when g.measure = 'roi' then h.roi_row_id else h.target_row_id end as row_id,
+        h.indicator as row_label,
+        g.measure || '_2025' as measure_name,
+        h.source_line,
+        cast(g.source_line as varchar) as other_lines,
+        g.target_value as expected,
+        case when g.measure = 'roi' then h.roi else h.target end as found,
+        case when g.measure = 'roi' then h.roi_unit else h.value_unit end as unit,
+        cast(0 as decimal(38, 4)) as tolerance
+    from headline_targets as h
+    inner join pairing as p on h.report_id = p.report_id and h.occurrence = p.occurrence
+    inner join grand_rows as g
+        on
+            h.report_id = g.report_id
+            and p.program_occurrence = g.occurrence
+            and h.indicator = g.indicator
+            and g.measure in ('target', 'roi')
+
+    union all
+
+    -- self-chosen indicators: ROI on their own budget base
+    select
+        h.report_id,
+        'headline_roi:' || h.roi_row_id as check_id,
+        'headline_roi_equals_target_per_budget_base' as identity_name,
+        h.table_no,
+        h.roi_row_id as row_id,
+        h.indicator as row_label,
+        'roi_2025' as measure_name,
+        h.source_line,
+        case when h.indicator = '사업화수출액' then b.export_base_lines else b.rnd_base_lines end as other_lines,
+        cast(
+            h.target / nullif(
+                case
+                    when h.indicator = '사업화수출액' then b.grand_budget - b.excluded_budget
+                    else b.rnd_budget
+                end,
+                0
+            ) as decimal(38, 6)
+        ) as expected,
+        h.roi as found,
+        h.roi_unit as unit,
+        cast(0.005 as decimal(38, 4)) as tolerance
+    from headline_targets as h
+    inner join pairing as p on h.report_id = p.report_id and h.occurrence = p.occurrence
+    inner join budget_bases as b on h.report_id = b.report_id and p.program_occurrence = b.occurrence
+    where h.indicator in ('사업화수출액', '특허출원·등록') and h.roi_row_id is not null
+)
+
+select
+    report_id,
+    check_id,
+    identity_name,
+    'fct_performance_target' as fact_table,
+    table_no,
+    '전체 성과목표' as table_name,
+    row_id,
+    row_label,
+    measure_name,
+    source_line,
+    other_lines,
+    cast(expected as decimal(38, 6)) as expected,
+    cast(found as decimal(38, 6)) as found,
+    cast(found - expected as decimal(38, 6)) as difference,
+    tolerance,
+    unit,
+    coalesce(abs(found - expected) <= tolerance, false) as is_consistent
+from checks

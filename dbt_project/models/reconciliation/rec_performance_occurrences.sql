@@ -1,0 +1,147 @@
+{#-
+  The summary printing (occurrence 1) of each target table (B2, B3, the K1 headline) equals its body
+  printing (occurrence 2), cell by cell (DOMAIN.md 6.3 "occurrences"). Cells are matched by row
+  identity (item_path compared without spacing and punctuation), indicator, year and measure, never
+  by line. found = summary, expected = body. '-' and 0.00 both mean none (value_in_sums); cells
+  printed at different precisions are compared at the coarser one. The companions in parentheses
+  (총사업비, footnoted ROI) are compared as their own measure. A cell printed in one occurrence only
+  is inconsistent. Reports printing a table once are not checked.
+-#}
+with targets as (
+    select
+        *,
+        regexp_replace(lower(coalesce(item_path, label)), '[^0-9a-z가-힣/+&]', '', 'g') as path_key,
+        nullif(length(regexp_extract(value_printed, '[0-9]\.([0-9]+)', 1)), 0) as scale
+    from {{ ref('fct_performance_target') }}
+    where {{ in_selected_reports('report_id') }}
+),
+
+twice_printed as (
+    select
+        report_id,
+        target_table
+    from targets
+    group by report_id, target_table
+    having min(occurrence) = 1 and max(occurrence) = 2
+),
+
+summary as (
+    select t.*
+    from targets as t
+    inner join twice_printed as tp on t.report_id = tp.report_id and t.target_table = tp.target_table
+    where t.occurrence = 1
+),
+
+body as (
+    select t.*
+    from targets as t
+    inner join twice_printed as tp on t.report_id = tp.report_id and t.target_table = tp.target_table
+    where t.occurrence = 2
+),
+
+tables as (
+    select
+        report_id,
+        table_no,
+        coalesce(table_title, heading) as table_name
+    from {{ ref('stg_report_tables') }}
+    where {{ in_selected_reports('report_id') }}
+),
+
+pairs as (
+    select
+        coalesce(s.report_id, b.report_id) as report_id,
+        coalesce(s.row_id, b.row_id) as row_id,
+        coalesce(s.table_no, b.table_no) as table_no,
+        coalesce(s.label, b.label) as row_label,
+        coalesce(s.measure, b.measure) || '_' || coalesce(s.period, b.period) as measure_name,
+        coalesce(s.source_line, b.source_line) as source_line,
+        cast(b.source_line as varchar) as other_lines,
+        coalesce(s.value_unit, b.value_unit) as unit,
+        s.row_id is not null and b.row_id is not null as both_printed,
+        s.value_in_sums as summary_value,
+        b.value_in_sums as body_value,
+        s.companion as summary_companion,
+        b.companion as body_companion,
+        case
+            when s.scale is not null and b.scale is not null and s.scale <> b.scale
+                then cast(0.5 * power(10, -least(s.scale, b.scale)) as decimal(38, 4))
+            else cast(0 as decimal(38, 4))
+        end as tolerance
+    from summary as s
+    full outer join body as b
+        on
+            s.report_id = b.report_id
+            and s.target_table = b.target_table
+            and s.indicator = b.indicator
+            and s.path_key = b.path_key
+            and s.period = b.period
+            and s.measure = b.measure
+),
+
+checks as (
+    select
+        report_id,
+        'occurrence:' || row_id as check_id,
+        row_id,
+        table_no,
+        row_label,
+        measure_name,
+        source_line,
+        other_lines,
+        unit,
+        body_value as expected,
+        summary_value as found,
+        tolerance,
+        both_printed
+        and (
+            (summary_value is null and body_value is null)
+            or abs(summary_value - body_value) <= tolerance
+        ) as is_consistent
+    from pairs
+
+    union all
+
+    select
+        report_id,
+        'occurrence_companion:' || row_id as check_id,
+        row_id,
+        table_no,
+        row_label,
+        measure_name || '_companion' as measure_name,
+        source_line,
+        other_lines,
+        unit,
+        body_companion as expected,
+        summary_companion as found,
+        cast(0 as decimal(38, 4)) as tolerance,
+        both_printed
+        and coalesce(
+            summary_companion = body_companion,
+            summary_companion is null and body_companion is null
+        ) as is_consistent
+    from pairs
+    where summary_companion is not null or body_companion is not null
+)
+
+select
+    checks.report_id,
+    checks.check_id,
+    'summary_equals_body' as identity_name,
+    'fct_performance_target' as fact_table,
+    checks.table_no,
+    coalesce(tables.table_name, checks.row_label) as table_name,
+    checks.row_id,
+    checks.row_label,
+    checks.measure_name,
+    checks.source_line,
+    checks.other_lines,
+    cast(checks.expected as decimal(38, 4)) as expected,
+    cast(checks.found as decimal(38, 4)) as found,
+    cast(checks.found - checks.expected as decimal(38, 4)) as difference,
+    checks.tolerance,
+    checks.unit,
+    checks.is_consistent
+from checks
+left join tables
+    on checks.report_id = tables.report_id and checks.table_no = tables.table_no

@@ -1,0 +1,141 @@
+{#-
+  Reported ROI (1억원당) of the program target tables (B2 사업화매출액, B3 신규고용) against the ratio
+  of the printed target and budget of the same row and year (DOMAIN.md 6.3, 6.4: ±0.005).
+  - roi: target / budget; a row with budget 0 and target 0 prints 0.00 (expected 0); a ROI printed
+    beside budget 0 and a non-zero target cannot be right (expected null, inconsistent).
+  - roi_alternative: the footnoted ROI in parentheses (`4.38 (4.61)*`) = target / (budget - the
+    budget of the TP생산장비고도화 row of the same table and year), per the footnote.
+  ROIs without a printed target and budget ('-') are left out.
+-#}
+with targets as (
+    select * from {{ ref('fct_performance_target') }}
+    where
+        {{ in_selected_reports('report_id') }}
+        and target_table in ('sales_target', 'employment_target')
+        and period in ('2024', '2025')
+),
+
+tables as (
+    select
+        report_id,
+        table_no,
+        coalesce(table_title, heading) as table_name
+    from {{ ref('stg_report_tables') }}
+    where {{ in_selected_reports('report_id') }}
+),
+
+rois as (
+    select
+        roi.report_id,
+        roi.table_no,
+        roi.row_id,
+        roi.line_row_id,
+        roi.label,
+        roi.period,
+        roi.source_line,
+        roi.value_unit,
+        roi.target_value as roi,
+        roi.companion,
+        roi.companion_meaning,
+        target.target_value as target,
+        budget.target_value as budget
+    from targets as roi
+    inner join targets as target
+        on
+            roi.report_id = target.report_id
+            and roi.line_row_id = target.line_row_id
+            and roi.period = target.period
+            and target.measure = 'target'
+    inner join targets as budget
+        on
+            roi.report_id = budget.report_id
+            and roi.line_row_id = budget.line_row_id
+            and roi.period = budget.period
+            and budget.measure = 'budget'
+    where
+        roi.measure = 'roi'
+        and roi.target_value is not null
+        and target.target_value is not null
+        and budget.target_value is not null
+),
+
+-- budget of the program the footnote excludes, per table and year
+excluded as (
+    select
+        report_id,
+        table_no,
+        period,
+        string_agg(cast(source_line as varchar), ',' order by source_line) as excluded_lines,
+        sum(value_in_sums) as excluded_budget
+    from targets
+    where measure = 'budget' and replace(label, ' ', '') like '%TP생산장비고도화%'
+    group by report_id, table_no, period
+),
+
+checks as (
+    select
+        report_id,
+        'roi:' || row_id as check_id,
+        'roi_equals_target_per_budget' as identity_name,
+        table_no,
+        row_id,
+        label,
+        'roi_' || period as measure_name,
+        source_line,
+        cast(null as varchar) as other_lines,
+        case
+            when budget <> 0 then cast(target / budget as decimal(38, 6))
+            when target = 0 then cast(0 as decimal(38, 6))
+        end as expected,
+        roi as found,
+        value_unit as unit
+    from rois
+
+    union all
+
+    select
+        rois.report_id,
+        'roi_alternative:' || rois.row_id as check_id,
+        'roi_alternative_excludes_tp_equipment' as identity_name,
+        rois.table_no,
+        rois.row_id,
+        rois.label,
+        'roi_alternative_' || rois.period as measure_name,
+        rois.source_line,
+        excluded.excluded_lines as other_lines,
+        case
+            when rois.budget - excluded.excluded_budget <> 0
+                then cast(rois.target / (rois.budget - excluded.excluded_budget) as decimal(38, 6))
+        end as expected,
+        rois.companion as found,
+        rois.value_unit as unit
+    from rois
+    left join excluded
+        on
+            rois.report_id = excluded.report_id
+            and rois.table_no = excluded.table_no
+            and rois.period = excluded.period
+    where rois.companion_meaning = 'roi_alternative'
+)
+
+select
+    checks.report_id,
+    checks.check_id,
+    checks.identity_name,
+    'fct_performance_target' as fact_table,
+    checks.table_no,
+    tables.table_name,
+    checks.row_id,
+    checks.label as row_label,
+    checks.measure_name,
+    checks.source_line,
+    checks.other_lines,
+    checks.expected,
+    cast(checks.found as decimal(38, 6)) as found,
+    cast(checks.found - checks.expected as decimal(38, 6)) as difference,
+    cast(0.005 as decimal(38, 6)) as tolerance,
+    checks.unit,
+    coalesce(abs(checks.found - checks.expected) <= 0.005, false) as is_consistent
+from checks
+left join tables
+    on checks.report_id = tables.report_id and checks.table_no = tables.table_no

@@ -1,0 +1,220 @@
+"""Budget plan, cross-table and project funding identities (DOMAIN.md 6.1-6.4) on mutated report copies.
+
+Each mutated copy changes printed numbers in place (no line added or removed, so row ids and check ids
+stay those of the bundled report) and is loaded under a new report id next to the bundled reports. One
+dbt run builds everything; a test compares the failing checks of the copy with those of the bundled
+report: the new failures must be exactly the mutated rows, identity by identity.
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from orchestration import warehouse as w
+from orchestration.parsing.reader import read_report
+
+ROOT = Path(__file__).resolve().parents[2]
+TP, STI, GW = "chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1", "gangwon-2025-plan"
+MODELS = [
+    "rec_parent_totals",
+    "rec_budget_plan_columns",
+    "rec_budget_plan_occurrences",
+    "rec_cross_table_budget",
+    "rec_funding_rows",
+    "rec_cross_table_funding",
+]
+
+# (base report, {mutated id: [(printed text, replacement, which occurrence in the file)]})
+MUTATIONS = {
+    "tp-mut-a": (TP, [
+        # 지출예산 반환금 계 141 -> 151: 계 column, 사업외지출 total and the annex 반환금 141,000 천원 disagree
+        ("반환금\t141\t3\t105", "반환금\t151\t3\t105", 0),
+        # headline of the income table
+        ("○ 수입예산 : 168,017백만원", "○ 수입예산 : 168,018백만원", 0),
+        # income 목적사업 당해연도, 정책 기획단 2,887 -> 2,897 (the expense block keeps 2,887)
+        ("당해연도\t82,066\t2,887\t", "당해연도\t82,066\t2,897\t", 0),
+    ]),
+    "tp-mut-b": (TP, [
+        # expense 계 168,017 -> 168,027: income = expense, the headline, the annex 합계 and both sums disagree
+        ("계\t168,017\t3,854\t", "계\t168,027\t3,854\t", 0),
+    ]),
+    "sti-mut": (STI, [
+        ("□ 2020년 예산 규모 : 26,507,677천원", "□ 2020년 예산 규모 : 26,507,678천원", 0),
+        ("미래전략부(3건)", "미래전략부(4건)", 0),
+        ("(57개월)\t17,780,000", "(58개월)\t17,780,000", 0),
+        ("건 수\t6\t4\t9\t28", "건 수\t6\t4\t9\t29", 0),
+        ("15,900,000\t42,273,000", "15,900,000\t42,273,001", 0),
+        ("국비 8,780,000, 지방비 9,000,000", "국비 8,780,100, 지방비 9,000,000", 0),
+    ]),
+    "gw-mut": (GW, [
+        # body printing (the last one) of 지역기업 역량강화 / 천연물바이오소재: '25 합계 4.50 -> 4.60
+        ("3.150\t1.350\t4.50\t3.150\t1.350\t4.50", "3.150\t1.350\t4.60\t3.150\t1.350\t4.50", -1),
+        # the summary printing's 기평비 row renamed: it has no counterpart in the body, nor the body's row in it
+        ("\t지역 사업관리 지자체 기평비\t\t-\t1.00\t1.00\t-", "\t지역 사업관리 지자체 평가비\t\t-\t1.00\t1.00\t-", 0),
+    ]),
+}
+
+# New failing check ids per mutated report and model (those of the bundled report excluded).
+EXPECTED = {
+    "tp-mut-a": {
+        "rec_parent_totals": {
+            "parent_total:fct_budget_plan:t6:L145:c1:budget_won",
+            "parent_total:fct_budget_plan:t5:L115:c2:budget_won",
+        },
+        "rec_budget_plan_columns": {"column_total:t6:L147:c1", "column_total:t5:L116:c1"},
+        "rec_cross_table_budget": {
+            "plan_annex:t6:L147:c1",
+            "headline:income_budget:L100",
+            "purpose_block:t5:L116:c2:t6:L141:c2",
+        },
+    },
+    "tp-mut-b": {
+        "rec_parent_totals": {"parent_total:fct_budget_plan:t6:L131:c1:budget_won"},
+        "rec_budget_plan_columns": {"column_total:t6:L131:c1"},
+        "rec_cross_table_budget": {
+            "income_equals_expense:t5:L105:c1:t6:L131:c1",
+            "headline:expense_budget:L126",
+            "plan_annex:t6:L131:c1",
+        },
+    },
+    "sti-mut": {
+        "rec_parent_totals": {"parent_total:fct_project_funding:L654:amount_won"},
+        "rec_cross_table_budget": {"budget_size:L51:t22:L1060"},
+        "rec_funding_rows": {"item_count:t21:L1016", "period_count:t21:L1013"},
+        "rec_cross_table_funding": {"yearly_count:t20:L1008:c4", "yearly_amount:t20:L1009:c4"},
+    },
+    "gw-mut": {
+        "rec_parent_totals": {"parent_total:fct_budget_plan:t307:L6854:c6:budget_won"},
+        "rec_budget_plan_columns": {"column_total:t307:L6851:c6", "change:t307:L6851:c9"},
+        "rec_budget_plan_occurrences": {
+            "occurrence_cell:t119:L2364:c6",
+            "occurrence_row:t119:L2387:2",
+            "occurrence_row:t307:L6875:1",
+        },
+    },
+}
+
+
+def mutate(text: str, old: str, new: str, which: int) -> str:
+    starts = []
+    at = text.find(old)
+    while at >= 0:
+        starts.append(at)
+        at = text.find(old, at + 1)
+    assert starts, f"mutation target not in the report: {old!r}"
+    at = starts[which]
+    return text[:at] + new + text[at + len(old):]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    base = tmp_path_factory.mktemp("budget_identities")
+    db = base / "warehouse.duckdb"
+    entries = yaml.safe_load((ROOT / "seeds" / "reports.yaml").read_text("utf-8"))["reports"]
+    registry = {e["report_id"]: e for e in entries}
+    reports = {rid: (rid, []) for rid in (TP, STI, GW)} | MUTATIONS
+    with w.connect(db) as con:
+        for report_id, (base_id, changes) in reports.items():
+            entry = registry[base_id]
+            text = (ROOT / "seeds" / "reports" / entry["file"]).read_text("utf-8")
+            for old, new, which in changes:
+                text = mutate(text, old, new, which)
+            path = base / f"{report_id}.txt"
+            path.write_text(text, encoding="utf-8")
+            report = read_report(report_id, str(path))
+            meta = {"file_name": path.name, "sha256": "test", "entry": dict(entry, report_id=report_id, file=path.name)}
+            w.replace_report(con, report, w.extract_all(report), meta)
+    env = dict(
+        os.environ,
+        BUDGET_RECON_WAREHOUSE=str(db),
+        DBT_TARGET_PATH=str(base / "target"),
+        DBT_LOG_PATH=str(base / "logs"),
+    )
+    ids = ", ".join(reports)
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "dbt"), "run", "--profiles-dir", ".", "--vars", f"{{report_ids: [{ids}]}}",
+         "--select", " ".join(f"+{m}" for m in MODELS)],
+        cwd=ROOT / "dbt_project", env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    con = duckdb.connect(str(db), read_only=True)
+    yield con
+    con.close()
+
+
+def failing(con, model: str, report_id: str) -> set[str]:
+    rows = con.execute(
+        f"select check_id from reconciliation.{model} where report_id = ? and not is_consistent", [report_id]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+@pytest.mark.parametrize("mutated", sorted(MUTATIONS))
+def test_mutation_fails_exactly_the_mutated_rows(warehouse, mutated):
+    base_id = MUTATIONS[mutated][0]
+    for model in MODELS:
+        new = failing(warehouse, model, mutated) - failing(warehouse, model, base_id)
+        assert new == EXPECTED[mutated].get(model, set()), model
+
+
+def test_mutated_checks_report_both_sides(warehouse):
+    rows = warehouse.execute(
+        "select expected, found, difference, tolerance, source_line, other_lines "
+        "from reconciliation.rec_cross_table_budget "
+        "where report_id = 'tp-mut-a' and check_id = 'plan_annex:t6:L147:c1'"
+    ).fetchall()
+    # annex 141,000 천원 -> 141 백만원 expected; 151 printed
+    assert [tuple(map(str, r)) for r in rows] == [
+        ("141000000.0000", "151000000.0000", "10000000.0000", "0.0000", "147", "1783")
+    ]
+    rows = warehouse.execute(
+        "select expected, found, source_line from reconciliation.rec_budget_plan_occurrences "
+        "where report_id = 'gw-mut' and check_id = 'occurrence_cell:t119:L2364:c6'"
+    ).fetchall()
+    assert [tuple(map(str, r)) for r in rows] == [("460000000.0000", "450000000.0000", "2364")]
+
+
+def test_bundled_reports_fail_only_on_the_real_inconsistencies(warehouse):
+    bad = {
+        (rid, model): failing(warehouse, model, rid)
+        for rid in (TP, STI, GW)
+        for model in MODELS[1:]
+    }
+    # chungbuk-tp-2024-q3 지출예산 수익사업비 (line 136) vs 인건비 + 운영비 + 기타: 차세대 에너지 센터 +10, 바이오 센터 −20,
+    # 수송기계 부품센터 +10 (백만원)
+    plan_totals = {c for c in failing(warehouse, "rec_parent_totals", TP) if ":fct_budget_plan:" in c}
+    assert plan_totals == {f"parent_total:fct_budget_plan:t6:L136:{c}:budget_won" for c in ("c5", "c6", "c8")}
+    # gangwon-2025-plan: the summary printing of B1 has no 자율기획 row, its 성장 사다리 지원 소계 includes it
+    gw_totals = {c for c in failing(warehouse, "rec_parent_totals", GW) if ":fct_budget_plan:" in c}
+    assert gw_totals == {f"parent_total:fct_budget_plan:t119:L2382:{c}" for c in (
+        "c4:budget_won", "c5:budget_won", "c6:budget_won", "c7:change_won", "c8:change_won", "c9:change_won")}
+    assert bad.pop((GW, "rec_budget_plan_occurrences")) == {"occurrence_row:t307:L6869:1"}
+    assert all(not checks for checks in bad.values()), {k: v for k, v in bad.items() if v}
+    for rid in (TP, STI, GW):
+        funding = {c for c in failing(warehouse, "rec_parent_totals", rid) if ":fct_project_funding:" in c}
+        assert not funding
+
+
+def test_row_counts_of_the_bundled_reports(warehouse):
+    counts = dict(
+        ((r[0], r[1]), r[2])
+        for model in MODELS[1:]
+        for r in warehouse.execute(
+            f"select '{model}', report_id, count(*) from reconciliation.{model} "
+            f"where report_id in ('{TP}', '{STI}', '{GW}') group by report_id"
+        ).fetchall()
+    )
+    assert counts == {
+        ("rec_budget_plan_columns", TP): 38,
+        ("rec_budget_plan_columns", GW): 396,
+        ("rec_budget_plan_occurrences", GW): 290,
+        ("rec_cross_table_budget", TP): 66,
+        ("rec_cross_table_budget", STI): 1,
+        ("rec_funding_rows", TP): 13,
+        ("rec_funding_rows", STI): 45,
+        ("rec_cross_table_funding", STI): 2,
+    }
