@@ -22,7 +22,6 @@ TP, STI, GW = "chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1", "gangwon-2025-plan"
 MODELS = [
     "rec_parent_totals",
     "rec_kpi_rates",
-    "rec_performance_tree",
     "rec_performance_roi",
     "rec_performance_changes",
     "rec_performance_budget_links",
@@ -78,7 +77,7 @@ EXPECTED = {
         "rec_parent_totals": {"parent_total:fct_kpi_attainment:L361:actual"},
     },
     "gw-kpi-mut-a": {
-        "rec_performance_tree": {PT + "t308:L6904:c4:target_2025"},
+        "rec_parent_totals": {PT + "t308:L6904:c4:target_2025"},
         "rec_performance_roi": {
             "roi:t308:L6912:c6",
             "roi:t309:L6950:c6",
@@ -94,7 +93,7 @@ EXPECTED = {
         "rec_performance_headline": {"headline:t154:L3521:c1:target"},
     },
     "gw-kpi-mut-b": {
-        "rec_performance_tree": {
+        "rec_parent_totals": {
             PT + "t309:L6952:c7:target_change",
             PT + "t308:L6911:c5:budget_2025",
             PT + "t120:L2416:c1:target_2024",
@@ -190,7 +189,7 @@ def test_mutated_checks_report_both_sides(warehouse):
         ]
 
     assert row("rec_parent_totals", "tp-kpi-mut", "parent_total:fct_kpi_attainment:L436:target") == [
-        ("34", "32", "-2", "0", "436", "437,438,439,440")
+        ("34.0000", "32.0000", "-2.0000", "0.0000", "436", "437,438,439,440")
     ]
     assert row("rec_kpi_rates", "tp-kpi-mut", "kpi_rate:L937") == [("120.0000", "121.0000", "1.0000", "1.0000", "937", "None")]
     assert row("rec_performance_budget_links", "gw-kpi-mut-b", "budget_link:t308:L6909:c5") == [
@@ -227,7 +226,7 @@ def test_row_counts_of_the_bundled_reports(warehouse):
         ("rec_parent_totals", TP): 182,
         ("rec_parent_totals", STI): 35,
         ("rec_kpi_rates", TP): 90,
-        ("rec_performance_tree", GW): 216,
+        ("rec_parent_totals", GW): 216,
         ("rec_performance_roi", GW): 172,
         ("rec_performance_changes", GW): 392,
         ("rec_performance_budget_links", GW): 256,

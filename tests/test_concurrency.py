@@ -1,0 +1,183 @@
+"""Runs launched at the same time through the daemon's queued run coordinator share DuckDB safely.
+
+DuckDB allows one writing process per file. Every step that opens the warehouse is in the Dagster
+pool `duckdb_warehouse`, limited to one slot by the dagster.yaml that `prepare_environment` writes,
+so concurrent runs queue for the warehouse instead of failing on its lock. Two phases on the real
+webserver + daemon (see test_ui_graphql.py):
+
+1. two different reports at the same time, 2. the same report twice at the same time.
+
+Both phases must succeed; the steps holding the warehouse must never overlap in time (the pool, not
+lock retries, serializes them); raw row counts must equal a direct parse of each report, and after
+the same report ran twice at once, its raw and mart row counts must equal those of its single run in
+phase 1 (nothing lost, nothing doubled), with the other report untouched.
+
+The runs use `full_refresh` (the job the monthly schedule launches, one run per report at the same
+moment), whose executor is in-process; the pool is enforced by the multiprocess executor as well
+(test_ui_graphql.py runs `process_reports` with it).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration import warehouse
+from orchestration.ingest import ingest
+from orchestration.parsing.registry import load_registry
+from orchestration.partitions import WAREHOUSE_POOL
+from tests.test_ui_graphql import STI, TP, assert_succeeded, dagster_servers, submit, wait_for_runs
+
+SCHEMAS = ("raw", "marts", "reconciliation", "published")
+LOCK_WORDS = ("could not set lock", "conflicting lock", "database is locked", "lock on file")
+
+
+def row_counts(db: Path) -> dict[tuple[str, str, str], int]:
+    """{(schema, table, report_id): rows} for every table with a report_id column (loads excluded)."""
+    counts = {}
+    with warehouse.connect(db, read_only=True) as con:
+        tables = con.execute(
+            """
+            select t.table_schema, t.table_name from information_schema.tables t
+            join information_schema.columns c using (table_schema, table_name)
+            where t.table_type = 'BASE TABLE' and c.column_name = 'report_id'
+              and t.table_schema in ({})
+            """.format(", ".join(f"'{s}'" for s in SCHEMAS))
+        ).fetchall()
+        for schema, table in tables:
+            if (schema, table) == ("raw", "report_loads"):
+                continue
+            for report_id, n in con.execute(f'select report_id, count(*) from {schema}."{table}" group by 1').fetchall():
+                counts[(schema, table, report_id)] = n
+    return counts
+
+
+def duplicate_keys(db: Path) -> dict[str, int]:
+    """Tables keyed by (report_id, row_id) that hold a key more than once."""
+    out = {}
+    with warehouse.connect(db, read_only=True) as con:
+        tables = con.execute(
+            """
+            select table_schema, table_name from information_schema.columns
+            where column_name = 'row_id' and table_schema in ('raw', 'marts', 'published')
+              and table_name in (select table_name from information_schema.tables where table_type = 'BASE TABLE')
+            """
+        ).fetchall()
+        for schema, table in tables:
+            n = con.execute(
+                f'select count(*) - count(distinct (report_id, row_id)) from {schema}."{table}"'
+            ).fetchone()[0]
+            if n:
+                out[f"{schema}.{table}"] = n
+    return out
+
+
+def loads(db: Path) -> dict[str, int]:
+    with warehouse.connect(db, read_only=True) as con:
+        return dict(con.execute("select report_id, count(*) from raw.report_loads group by 1").fetchall())
+
+
+def parsed_raw_counts(seeds: Path, tmp: Path, report_ids: list[str]) -> dict[tuple[str, str, str], int]:
+    """The raw row counts of one plain load of each report into a scratch warehouse (no Dagster)."""
+    db = tmp / "baseline.duckdb"
+    entries = {e.report_id: e for e in load_registry(seeds / "reports.yaml")}
+    with warehouse.connect(db) as con:
+        for report_id in report_ids:
+            ingest(con, entries[report_id], seeds / "reports")
+    return {k: v for k, v in row_counts(db).items() if k[0] == "raw"}
+
+
+def pool_step_intervals(instance: dg.DagsterInstance, run_ids: list[str]) -> list[tuple[float, float, str]]:
+    intervals = []
+    for run_id in run_ids:
+        for stats in instance.get_run_step_stats(run_id):
+            assert stats.start_time and stats.end_time, f"{run_id} {stats.step_key} has no start/end"
+            intervals.append((stats.start_time, stats.end_time, f"{run_id[:8]}:{stats.step_key}"))
+    return sorted(intervals)
+
+
+def lock_errors(instance: dg.DagsterInstance, run_ids: list[str]) -> list[str]:
+    found = []
+    for run_id in run_ids:
+        for record in instance.all_logs(run_id):
+            text = (record.user_message or "").lower()
+            event = record.dagster_event
+            error = getattr(event.event_specific_data, "error", None) if event else None
+            if error is not None:
+                text += " " + error.to_string().lower()
+            if any(word in text for word in LOCK_WORDS):
+                found.append(f"{run_id[:8]}: {record.user_message[:300]}")
+    return found
+
+
+def launch_together(servers, report_ids: list[str], timeout: float) -> list[str]:
+    run_ids = [submit(servers, r, job="full_refresh") for r in report_ids]
+    statuses = wait_for_runs(servers, run_ids, timeout=timeout)
+    assert_succeeded(servers, statuses)
+    return run_ids
+
+
+def assert_runs_overlapped_but_steps_did_not(instance: dg.DagsterInstance, run_ids: list[str]) -> None:
+    stats = [instance.get_run_stats(r) for r in run_ids]
+    # the runs really were concurrent: each started before the other ended
+    assert max(s.start_time for s in stats) < min(s.end_time for s in stats), [
+        (s.start_time, s.end_time) for s in stats
+    ]
+    intervals = pool_step_intervals(instance, run_ids)
+    assert len(intervals) >= 2 * len(run_ids)
+    for (start_a, end_a, a), (start_b, end_b, b) in zip(intervals, intervals[1:]):
+        assert end_a <= start_b + 0.05, f"{a} ({start_a:.2f}-{end_a:.2f}) overlaps {b} ({start_b:.2f}-{end_b:.2f})"
+
+
+@pytest.mark.slow
+def test_concurrent_runs_queue_for_the_warehouse_without_losing_or_doubling_rows(tmp_path):
+    started = time.monotonic()
+    with dagster_servers(tmp_path) as servers:
+        expected_raw = parsed_raw_counts(servers.seeds, tmp_path, [STI, TP])
+        assert expected_raw, "the baseline parse produced no raw rows"
+
+        # 1. two different reports at the same time
+        phase1 = launch_together(servers, [STI, TP], timeout=600)
+        assert_runs_overlapped_but_steps_did_not(servers.instance, phase1)
+        after1 = row_counts(servers.warehouse)
+        assert {k: v for k, v in after1.items() if k[0] == "raw"} == expected_raw
+        assert any(k[0] == "marts" and k[2] == STI for k in after1)
+        assert any(k[0] == "marts" and k[2] == TP for k in after1)
+        assert duplicate_keys(servers.warehouse) == {}
+        assert loads(servers.warehouse) == {STI: 1, TP: 1}
+        after_phase1 = time.monotonic()
+
+        # 2. the same report twice at the same time
+        phase2 = launch_together(servers, [STI, STI], timeout=600)
+        assert_runs_overlapped_but_steps_did_not(servers.instance, phase2)
+        after2 = row_counts(servers.warehouse)
+        assert after2 == after1  # same raw, mart, reconciliation and published counts as one run
+        assert duplicate_keys(servers.warehouse) == {}
+        assert loads(servers.warehouse) == {STI: 3, TP: 1}
+
+        assert lock_errors(servers.instance, phase1 + phase2) == []
+        # the pool got its limit from dagster.yaml (default_limit 1), not from anything the test set
+        limit = servers.instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).slot_count
+        assert limit == 1
+    print(
+        f"concurrency: phase 1 {after_phase1 - started:.0f}s (incl. server start), "
+        f"phase 2 {time.monotonic() - after_phase1:.0f}s"
+    )
+
+
+def test_dagster_yaml_pool_config_is_valid_for_this_dagster(tmp_path, monkeypatch):
+    """The dagster.yaml written by prepare_environment loads and yields pool limit 1 with op granularity."""
+    from orchestration.cli import prepare_environment
+
+    monkeypatch.setenv("BUDGET_RECON_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home" / "dagster"))
+    dagster_home = prepare_environment()
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        config = instance.get_concurrency_config()
+        assert config.pool_config.default_pool_limit == 1
+        assert config.pool_config.pool_granularity.value == "op"
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert instance.event_log_storage.supports_global_concurrency_limits
