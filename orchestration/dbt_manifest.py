@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from .settings import DBT_PROJECT_DIR, PROJECT_ROOT
@@ -26,15 +27,20 @@ def manifest_path() -> Path:
         return manifest
     from dbt.cli.main import dbtRunner
 
-    MANIFEST_TARGET.mkdir(parents=True, exist_ok=True)
+    # Parse into a private folder and move the manifest into place atomically: several processes
+    # (the UI, a CLI run, tests) may load the definitions at the same time.
+    scratch = MANIFEST_TARGET / f"parse-{os.getpid()}"
+    scratch.mkdir(parents=True, exist_ok=True)
     previous = os.getcwd()
     os.chdir(DBT_PROJECT_DIR)
     try:
         result = dbtRunner().invoke(
-            ["parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(MANIFEST_TARGET)]
+            ["parse", "--quiet", "--no-partial-parse", "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(scratch)]
         )
     finally:
         os.chdir(previous)
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")
+    os.replace(scratch / "manifest.json", manifest)
+    shutil.rmtree(scratch, ignore_errors=True)
     return manifest

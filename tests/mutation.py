@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from orchestration import warehouse
 from orchestration.ingest import ingest
@@ -198,12 +199,28 @@ class MutationPlan:
                 table = json.loads(path.read_text(encoding="utf-8"))["meta"]["table"]
                 if table in existing:
                     shutil.copy(path, suites_dir / path.name)
-            for path in EXPECTATIONS_DIR.glob("*.yaml"):
-                shutil.copy(path, suites_dir / path.name)
+            self._copy_acknowledgements(suites_dir / "acknowledged.yaml")
             run_gate(con, ids, "mutation", suites_dir, GateValidator(self.workdir / "gx"))
             failed = con.execute("select * from gate.failed_rows where run_id = 'mutation'").df()
             checks = con.execute("select * from gate.check_results where run_id = 'mutation'").df()
         return Results(failed, dict(self.baselines), list(self.mutations), checks)
+
+
+    def _copy_acknowledgements(self, target: Path) -> None:
+        """The bundled reports' acknowledged discrepancies, repeated for each of their copies."""
+        source = EXPECTATIONS_DIR / "acknowledged.yaml"
+        try:
+            data = yaml.safe_load(source.read_text(encoding="utf-8")) if source.exists() else None
+        except yaml.YAMLError:  # being edited: the baselines then show the known discrepancies too
+            data = None
+        items = (data or {}).get("acknowledged") or []
+        copies = [
+            dict(item, report_id=entry.report_id)
+            for entry in self.entries
+            for item in items
+            if item.get("report_id") == entry.report_id.split("--")[0]
+        ]
+        target.write_text(yaml.safe_dump({"acknowledged": copies}, allow_unicode=True), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------

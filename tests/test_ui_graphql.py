@@ -84,7 +84,8 @@ def _stop(proc: subprocess.Popen) -> None:
 
 WORKSPACE_QUERY = """
 { workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
-    locationOrLoadError { __typename ... on PythonError { message stack } } } } } }
+    locationOrLoadError { __typename ... on PythonError { message stack errorChain { error { message stack } } } }
+} } } }
 """
 
 
@@ -105,7 +106,8 @@ def _wait_until_loaded(servers: Servers, procs: dict[str, subprocess.Popen], tim
                     if entry and entry["loadStatus"] == "LOADED":
                         error = entry["locationOrLoadError"]
                         if error and error["__typename"] == "PythonError":
-                            raise RuntimeError(f"code location failed to load: {error['message']}\n{error['stack']}")
+                            causes = "\n".join(c["error"]["message"] + "".join(c["error"]["stack"][-3:]) for c in error["errorChain"])
+                            raise RuntimeError(f"code location failed to load: {error['message']}\n{causes}")
                         return
         except RuntimeError:
             raise

@@ -42,7 +42,10 @@ class Acknowledgement:
 def load_acknowledgements(path: Path) -> list[Acknowledgement]:
     if not path.exists():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise AcknowledgementError(f"{path}: not valid YAML: {exc}") from None
     out, seen = [], set()
     for index, item in enumerate(data.get("acknowledged") or [], start=1):
         missing = [k for k in REQUIRED if item.get(k) in (None, "")]

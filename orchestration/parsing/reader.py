@@ -139,7 +139,8 @@ def _decode(path: str | Path, encoding: str = "utf-8") -> tuple[list[str], str]:
         hint = f" (it looks like {found})" if found != codec else ""
         raise ReportFormatError(
             path,
-            f"not valid {encoding} (byte {exc.start}){hint}; declare the right encoding in the registry (or `auto`)",
+            f"not valid {codec if encoding == AUTO else encoding} (byte {exc.start}){hint}"
+            f"{' (encoding auto)' if encoding == AUTO else ''}; declare the right encoding in the registry",
             line,
         ) from exc
     if codec == "utf-16":
@@ -169,23 +170,25 @@ def _refuse_mojibake(path, lines: list[str], encoding: str) -> None:
     """A Korean report decoded with the wrong codec has no Hangul, or more ideographs / Latin-1
     letters / replacement characters than a real report's handful of Hanja (新, 中) and '·', '×'."""
     hangul = suspect = 0
-    first_suspect = None
+    first_suspect = bad_line = None
     for number, text in enumerate(lines, start=1):
         hangul += len(_HANGUL.findall(text))
         found = len([c for c in _SUSPECT.findall(text) if c not in "×÷"])
         if found and first_suspect is None:
             first_suspect = number
         suspect += found
-        if found >= 3 and found >= len(_HANGUL.findall(text)):  # one mis-encoded line in a mixed file
-            raise ReportFormatError(
-                path, f"looks mis-decoded as {encoding} ({found} Hanja/Latin-1 characters, little Hangul): "
-                "is this line in another encoding than the rest of the file?", number,
-            )
+        if found >= 3 and found >= len(_HANGUL.findall(text)) and bad_line is None:
+            bad_line = (number, found)  # one mis-encoded line in a mixed file
         if "\ufffd" in text:
             raise ReportFormatError(path, f"replacement characters (U+FFFD) in the text: decoded as {encoding}?", number)
     if hangul == 0 and suspect:
         raise ReportFormatError(
             path, f"no Korean text after decoding as {encoding}: wrong encoding declared in the registry?", first_suspect
+        )
+    if bad_line:
+        raise ReportFormatError(
+            path, f"looks mis-decoded as {encoding} ({bad_line[1]} Hanja/Latin-1 characters, little Hangul): "
+            "is this line in another encoding than the rest of the file?", bad_line[0],
         )
     if suspect > max(20, hangul // 20):
         raise ReportFormatError(
