@@ -12,6 +12,7 @@ Exit status is non-zero when a run fails or any gate check fails with ERROR seve
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -50,10 +51,14 @@ def prepare_environment() -> Path:
 
 def sync_partitions(instance) -> list[str]:
     """Make the dynamic partitions equal the registry's report ids, in registry order."""
-    from .parsing.registry import load_registry
+    from .parsing.registry import load_registry, missing_files, unregistered_files
     from .partitions import reports_partitions
 
     ids = [e.report_id for e in load_registry(paths().registry)]
+    for path in unregistered_files(paths().registry, paths().reports_dir):
+        print(f"warning: {path} has no entry in {paths().registry}: not loaded (register it with `budget-recon add`)")
+    for entry in missing_files(paths().registry, paths().reports_dir):
+        print(f"warning: {entry.report_id}: registered file {paths().reports_dir / entry.file} is missing; its run will fail")
     name = reports_partitions.name
     existing = instance.get_dynamic_partitions(name)
     stale = [p for p in existing if p not in ids]
@@ -90,6 +95,7 @@ class RunOutcome:
     dbt_tests_passed: int = 0
     dbt_tests_failed: int = 0
     runs: list[str] = field(default_factory=list)
+    log_file: Path | None = None
 
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -151,11 +157,13 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
                         [run_id, report_id],
                     ).fetchall()
                 ]
+            gate_ran = summary.checks_passed + summary.checks_warned + summary.checks_failed > 0
             summary.published = steps.get("published") == "SUCCESS" and not summary.checks_failed
-            if not result.success or summary.checks_failed:
+            report_error = error if gate_ran else (error or "the gate did not run for this report")
+            if not gate_ran or not result.success or summary.checks_failed:
                 summary.success = False
-            if error and "blocking asset check" not in error:
-                summary.error = error  # a real failure, not the gate's own verdict
+            if report_error and "blocking asset check" not in report_error:
+                summary.error = report_error  # a real failure, not the gate's own verdict
             out.append(summary)
     return out
 
@@ -189,6 +197,9 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
     job = defs.resolve_job_def("process_reports")
     loggers = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     outcome = RunOutcome(reports=[])
+    log_file = paths().home / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    outcome.log_file = log_file
     with dg.DagsterInstance.get() as instance:
         registered = sync_partitions(instance)
         selected = report_ids or registered
@@ -201,9 +212,10 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
         def single(report_id: str) -> None:
             started = time.perf_counter()
             print(f"▶ {report_id}: parsing, loading, building and checking…", flush=True)
-            result = job.execute_in_process(
-                instance=instance, partition_key=report_id, raise_on_error=False, run_config=loggers
-            )
+            with _captured(log_file, log_level):
+                result = job.execute_in_process(
+                    instance=instance, partition_key=report_id, raise_on_error=False, run_config=loggers
+                )
             outcome.runs.append(result.run_id)
             passed, failed = _dbt_test_counts(result)
             outcome.dbt_tests_passed += passed
@@ -218,13 +230,14 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
             return outcome
 
         started = time.perf_counter()
-        print(f"▶ {len(selected)} reports in one run: parsing, loading, building and checking…", flush=True)
-        result = job.execute_in_process(
-            instance=instance,
-            tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
-            raise_on_error=False,
-            run_config=loggers,
-        )
+        print(f"▶ {len(selected)} reports in one run: parsing, loading, dbt build, gate, publishing… (details: {log_file})", flush=True)
+        with _captured(log_file, log_level):
+            result = job.execute_in_process(
+                instance=instance,
+                tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
+                raise_on_error=False,
+                run_config=loggers,
+            )
         outcome.runs.append(result.run_id)
         steps = _step_status(instance, result.run_id)
         if steps.get("raw_report") != "SUCCESS":
@@ -241,13 +254,14 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
             for summary in summaries:
                 if summary.checks_failed:
                     continue
-                follow_up = job.execute_in_process(
-                    instance=instance,
-                    partition_key=summary.report_id,
-                    asset_selection=[k for k in _published_keys(defs)],
-                    raise_on_error=False,
-                    run_config=loggers,
-                )
+                with _captured(log_file, log_level):
+                    follow_up = job.execute_in_process(
+                        instance=instance,
+                        partition_key=summary.report_id,
+                        asset_selection=_published_keys(defs),
+                        raise_on_error=False,
+                        run_config=loggers,
+                    )
                 outcome.runs.append(follow_up.run_id)
                 summary.published = follow_up.success
                 summary.success = follow_up.success
@@ -257,6 +271,16 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
             outcome.reports.append(summary)
             print(_line(summary), flush=True)
     return outcome
+
+
+@contextlib.contextmanager
+def _captured(log_file: Path, log_level: str):
+    """dbt's and Dagster's step output goes to the run log file, unless the user asked for it."""
+    if log_level == "DEBUG":
+        yield
+        return
+    with open(log_file, "a", encoding="utf-8") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        yield
 
 
 def _published_keys(defs) -> list:
@@ -288,8 +312,9 @@ def cmd_run(args) -> int:
         f"gate: {suites} suite checks, {sum(s.checks_passed for s in reports)} passed, "
         f"{sum(s.checks_warned for s in reports)} acknowledged, {sum(s.checks_failed for s in reports)} failed; "
         f"dbt tests: {outcome.dbt_tests_passed} passed, {outcome.dbt_tests_failed} failed; "
-        f"{sum(s.published for s in reports)} published; {time.perf_counter() - started:.1f}s. "
-        f"Warehouse: {paths().warehouse}"
+        f"{sum(s.published for s in reports)} published; {time.perf_counter() - started:.1f}s.\n"
+        f"Warehouse: {paths().warehouse}\nDiscrepancy reports: {paths().discrepancy_reports}/<report>/latest.html\n"
+        f"Log: {outcome.log_file}"
     )
     return 1 if failed or outcome.dbt_tests_failed else 0
 

@@ -67,6 +67,8 @@ def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, 
                 f"{report_id}: {len(result.report.lines)} lines, {len(result.report.tables)} tables, "
                 f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"
             )
+            for issue in getattr(result.report, "issues", []) or []:
+                context.log.warning(f"{report_id}: {issue}")
             for table, count in result.load.row_counts.items():
                 totals[table] = totals.get(table, 0) + count
             for table, rows in result.rows.items():
