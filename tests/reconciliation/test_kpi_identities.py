@@ -6,18 +6,9 @@ dbt run builds everything; a test compares the failing checks of the copy with t
 report: the new failures must be exactly the mutated rows, identity by identity.
 """
 
-import os
-import subprocess
-from pathlib import Path
-
-import duckdb
 import pytest
-import yaml
 
-from orchestration import warehouse as w
-from orchestration.parsing.reader import read_report
-
-ROOT = Path(__file__).resolve().parents[2]
+from .mutated_warehouse import build
 TP, STI, GW = "chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1", "gangwon-2025-plan"
 MODELS = [
     "rec_parent_totals",
@@ -114,48 +105,9 @@ EXPECTED = {
 }
 
 
-def mutate(text: str, old: str, new: str, which: int) -> str:
-    starts = []
-    at = text.find(old)
-    while at >= 0:
-        starts.append(at)
-        at = text.find(old, at + 1)
-    assert starts, f"mutation target not in the report: {old!r}"
-    at = starts[which]
-    return text[:at] + new + text[at + len(old):]
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    base = tmp_path_factory.mktemp("kpi_identities")
-    db = base / "warehouse.duckdb"
-    registry = {e["report_id"]: e for e in yaml.safe_load((ROOT / "seeds" / "reports.yaml").read_text("utf-8"))["reports"]}
-    reports = {rid: (rid, []) for rid in (TP, STI, GW)} | MUTATIONS
-    with w.connect(db) as con:
-        for report_id, (base_id, changes) in reports.items():
-            entry = registry[base_id]
-            text = (ROOT / "seeds" / "reports" / entry["file"]).read_text("utf-8")
-            for old, new, which in changes:
-                text = mutate(text, old, new, which)
-            path = base / f"{report_id}.txt"
-            path.write_text(text, encoding="utf-8")
-            report = read_report(report_id, str(path))
-            meta = {"file_name": path.name, "sha256": "test", "entry": dict(entry, report_id=report_id, file=path.name)}
-            w.replace_report(con, report, w.extract_all(report), meta)
-    env = dict(
-        os.environ,
-        BUDGET_RECON_WAREHOUSE=str(db),
-        DBT_TARGET_PATH=str(base / "target"),
-        DBT_LOG_PATH=str(base / "logs"),
-    )
-    ids = ", ".join(reports)
-    result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "dbt"), "run", "--profiles-dir", ".", "--vars", f"{{report_ids: [{ids}]}}",
-         "--select", " ".join(f"+{m}" for m in MODELS)],
-        cwd=ROOT / "dbt_project", env=env, capture_output=True, text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-    con = duckdb.connect(str(db), read_only=True)
+    con = build(tmp_path_factory.mktemp("kpi_identities"), MUTATIONS, MODELS)
     yield con
     con.close()
 
