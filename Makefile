@@ -34,5 +34,11 @@ ui: $(STAMP)
 	$(BIN)/budget-recon sync
 	$(BIN)/dagster dev -w workspace.yaml
 
+# Benchmark of every stage on generated corpora of 1, 10, 100 and 1000 reports (bench/RESULTS.md).
+# SIZES=1,10 for a quick run.
+SIZES ?= 1,10,100,1000
+bench: $(STAMP)
+	$(BIN)/python bench/run_bench.py --sizes $(SIZES)
+
 clean:
 	rm -rf var

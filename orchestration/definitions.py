@@ -23,25 +23,23 @@ process_reports = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
 )
 
-# --- operations (automation.py): one job per purpose -------------------------------------------
-# `process_reports` above processes one report (the new-report sensor launches it per report);
+# One job per purpose: `process_reports` processes one report (the new-report sensor launches it);
 # `full_refresh` re-materializes every registered report: the monthly schedule launches one run per
 # report partition, and in the UI "Materialize all" over its partitions launches a backfill.
-# In-process executor: every step holds the single `duckdb_warehouse` pool slot, so steps never run
-# in parallel anyway and a process per step would only add start-up time (~10 s per step here).
 full_refresh = dg.define_asset_job(
     name="full_refresh",
     description="Full refresh: re-parse, load, build, check and publish every registered report "
     "(one run per report partition; launched monthly by refresh_all_reports_schedule).",
     selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
     tags={"budget_recon/purpose": "full_refresh"},
 )
-# --- end operations ------------------------------------------------------------------------------
 
 defs = dg.Definitions(
     assets=[raw_report, warehouse_models, gate, published],
     jobs=[process_reports, full_refresh],
+    # Every step holds the single `duckdb_warehouse` pool slot, so steps never run in parallel:
+    # a process per step would only add start-up time (~10 s per step here).
+    executor=dg.in_process_executor,
     schedules=schedules,
     sensors=sensors + notification_sensors,
     resources={

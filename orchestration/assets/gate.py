@@ -13,7 +13,7 @@ import dagster as dg
 import pandas as pd
 
 from ..gate.discrepancy_report import write_discrepancy_report
-from ..gate.results import failed_rows, run_gate
+from ..gate.results import failed_rows_of_reports, run_gate
 from ..gate.suites import ERROR, PASS, WARN, GateValidator, load_suites
 from ..notifications import notify_gate_result
 from ..partitions import WAREHOUSE_POOL, reports_partitions
@@ -71,9 +71,7 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                 f"- **{report_gate.report_id}**: {report_gate.severity} "
                 f"({sum(r.severity == PASS for r in report_gate.results)}/{len(report_gate.results)} suites pass)"
             )
-        failures = {
-            suite.name: pd.concat([failed_rows(con, run_id, r, suite.name) for r in report_ids]) for suite in SUITES
-        }
+        failures = {suite.name: failed_rows_of_reports(con, run_id, report_ids, suite.name) for suite in SUITES}
         # Notify gate ERRORs here, with their rows: run-failure sensors cannot be relied on for checks.
         notify_gate_result(con, run_id, report_ids, reports, job_name=context.job_name, log=context.log)
     docs = validator.build_docs()

@@ -9,6 +9,7 @@ these tables, so the verdict is computed once.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,13 @@ def _table_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     )
 
 
+def acknowledgements_file(expectations_dir: Path) -> Path:
+    """`expectations/acknowledged.yaml`, or the file named by $BUDGET_RECON_ACKNOWLEDGED (a generated
+    corpus brings the acknowledgements of its own report ids; see bench/generate_corpus.py)."""
+    override = os.environ.get("BUDGET_RECON_ACKNOWLEDGED")
+    return Path(override) if override else expectations_dir / "acknowledged.yaml"
+
+
 def run_gate(
     con: duckdb.DuckDBPyConnection,
     report_ids: list[str],
@@ -118,33 +126,46 @@ def run_gate(
 ) -> list[ReportGate]:
     """Validate every suite for every report and record the outcome in the `gate` schema."""
     suites = load_suites(expectations_dir)
-    acknowledgements = load_acknowledgements(expectations_dir / "acknowledged.yaml")
+    acknowledgements = load_acknowledgements(acknowledgements_file(expectations_dir))
     con.execute(GATE_DDL)
+    for suite in suites if report_ids else []:
+        if not _table_exists(con, suite.table):
+            raise RuntimeError(f"gate suite {suite.path.name} covers {suite.table}, which the warehouse lacks")
+    # One GE validation per suite and batch of reports (not per report): the per-validation overhead
+    # of GE is far larger than the rows. Batches bound the memory: no frame holds the whole corpus.
+    batch_size = max(1, int(os.environ.get("BUDGET_RECON_GATE_BATCH", "50")))
     gates = []
-    for report_id in report_ids:
+    for first in range(0, len(report_ids), batch_size):
+        batch = report_ids[first : first + batch_size]
         started = time.perf_counter()
-        results, stale = [], []
+        results: dict[str, list[SuiteResult]] = {r: [] for r in batch}
+        stale: dict[str, list[dict]] = {r: [] for r in batch}
         for suite in suites:
-            if not _table_exists(con, suite.table):
-                raise RuntimeError(f"gate suite {suite.path.name} covers {suite.table}, which the warehouse lacks")
             if suite.kind == "reconciliation":
                 # Amounts as exact decimal text: pandas would turn DECIMAL into float.
                 casts = ", ".join(f"cast({c} as varchar) as {c}" for c in EXACT_COLUMNS)
-                frame = con.execute(f"select * replace ({casts}) from {suite.table} where report_id = ?", [report_id]).df()
+                frame = con.execute(
+                    f"select * replace ({casts}) from {suite.table} where report_id in (select unnest(?::varchar[]))", [batch]
+                ).df()
                 for column in EXACT_COLUMNS:
                     frame[column] = frame[column].map(plain_decimal).astype(object)
+                frame, stale_acks = classify(frame, suite.model, acknowledgements, batch)
+                for item in stale_acks:
+                    stale[item["report_id"]].append(dict(item, suite=suite.name))
             else:
-                frame = con.execute(f"select * from {suite.table} where report_id = ?", [report_id]).df()
-            if suite.kind == "reconciliation":
-                frame, stale_acks = classify(frame, suite.model, acknowledgements, [report_id])
-                stale += [dict(s, suite=suite.name) for s in stale_acks]
-            result = validator.validate(suite, frame)
-            results.append(result)
-            if log:
-                log(f"{report_id}: {suite.name}: {result.severity} ({result.row_count} rows, {len(result.failing_rows)} flagged)")
-        gate = ReportGate(report_id, results, stale, time.perf_counter() - started)
-        _record(con, gate, run_id)
-        gates.append(gate)
+                frame = con.execute(
+                    f"select * from {suite.table} where report_id in (select unnest(?::varchar[]))", [batch]
+                ).df()
+            for report_id, result in validator.validate_reports(suite, frame, batch).items():
+                results[report_id].append(result)
+                if log:
+                    log(f"{report_id}: {suite.name}: {result.severity} ({result.row_count} rows, {len(result.failing_rows)} flagged)")
+            del frame
+        seconds = (time.perf_counter() - started) / len(batch)
+        for report_id in batch:
+            gate = ReportGate(report_id, results[report_id], stale[report_id], seconds)
+            _record(con, gate, run_id)
+            gates.append(gate)
     return gates
 
 
@@ -239,6 +260,16 @@ def failed_rows(con: duckdb.DuckDBPyConnection, run_id: str, report_id: str, sui
         sql += " and suite = ?"
         params.append(suite)
     return con.execute(sql + " order by severity, source_line", params).df()
+
+
+def failed_rows_of_reports(con: duckdb.DuckDBPyConnection, run_id: str, report_ids: list[str], suite: str) -> pd.DataFrame:
+    """`failed_rows` of several reports in one query, in the order of `report_ids`."""
+    return con.execute(
+        "select * exclude (report_order) from (select *, list_position(?::varchar[], report_id) as report_order "
+        "from gate.failed_rows where run_id = ? and suite = ? and report_id in (select unnest(?::varchar[]))) "
+        "order by report_order, severity, source_line",
+        [report_ids, run_id, suite, report_ids],
+    ).df()
 
 
 __all__ = ["run_gate", "latest_results", "failed_rows", "describe", "ReportGate", "CONSISTENT", "ACKNOWLEDGED"]

@@ -97,8 +97,16 @@ class GateValidator:
         self.context = gx.get_context(mode="file", project_root_dir=str(context_dir))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.datasource = self.context.data_sources.add_or_update_pandas("warehouse_frames")
+        self._validations: dict[tuple, object] = {}
 
     def _validation(self, suite: Suite):
+        """The suite's GE validation definition, registered once per validator (one per gate run):
+        registering a suite and a validation definition writes files, so doing it per report and suite
+        cost more than the validation itself."""
+        key = (suite.name, json.dumps(suite.definition, sort_keys=True, ensure_ascii=False))
+        cached = self._validations.get(key)
+        if cached is not None:
+            return cached
         gx = self._gx
         definition = {k: v for k, v in suite.definition.items() if k != "meta"}
         definition["meta"] = {k: v for k, v in (suite.definition.get("meta") or {}).items()}
@@ -112,9 +120,12 @@ class GateValidator:
         asset = self.datasource.get_asset(suite.name) if suite.name in names else self.datasource.add_dataframe_asset(suite.name)
         batch = asset.batch_definitions[0] if asset.batch_definitions else asset.add_batch_definition_whole_dataframe("frame")
         validation = gx.ValidationDefinition(data=batch, suite=ge_suite, name=suite.name)
-        return self.context.validation_definitions.add_or_update(validation)
+        validation = self.context.validation_definitions.add_or_update(validation)
+        self._validations[key] = validation
+        return validation
 
-    def validate(self, suite: Suite, frame: pd.DataFrame) -> SuiteResult:
+    def _run(self, suite: Suite, frame: pd.DataFrame) -> list[tuple]:
+        """Validate once: per expectation (type, column, severity, success, unexpected_count, keys, observed)."""
         validation = self._validation(suite)
         result = validation.run(
             batch_parameters={"dataframe": frame},
@@ -124,31 +135,37 @@ class GateValidator:
                 "return_unique_unexpected_index_query": False,
             },
         )
-        outcomes = []
         severity_by_type = {}
         for expectation in suite.definition.get("expectations", []):
             column = (expectation.get("kwargs") or {}).get("column")
             severity_by_type[(expectation["type"], column)] = (expectation.get("meta") or {}).get("severity", ERROR)
-        flagged: dict[tuple, str] = {}
+        items = []
         for item in result.results:
             config = item.expectation_config
             column = config.kwargs.get("column")
-            severity = severity_by_type.get((config.type, column), ERROR)
             details = item.result or {}
-            keys = details.get("unexpected_index_list") or []
-            keys = [k for k in keys if isinstance(k, dict)]
+            keys = [k for k in (details.get("unexpected_index_list") or []) if isinstance(k, dict)]
+            items.append((config.type, column, severity_by_type.get((config.type, column), ERROR), bool(item.success),
+                          int(details.get("unexpected_count") or 0), keys, details.get("observed_value")))
+        return items
+
+    @staticmethod
+    def _result(suite: Suite, frame: pd.DataFrame, items: list[tuple]) -> SuiteResult:
+        outcomes = []
+        flagged: dict[tuple, str] = {}
+        for expectation, column, severity, success, count, keys, observed in items:
             outcomes.append(
                 ExpectationOutcome(
-                    expectation=config.type,
+                    expectation=expectation,
                     column=column,
                     severity=severity,
-                    success=bool(item.success),
-                    unexpected_count=int(details.get("unexpected_count") or 0),
+                    success=success,
+                    unexpected_count=count,
                     unexpected_keys=keys,
-                    observed=details.get("observed_value"),
+                    observed=observed,
                 )
             )
-            if not item.success:
+            if not success:
                 for key in keys:
                     ident = tuple(key.get(c) for c in suite.key)
                     if flagged.get(ident) != ERROR:
@@ -163,6 +180,32 @@ class GateValidator:
         else:
             failing = frame.head(0).assign(severity=pd.Series(dtype=str))
         return SuiteResult(suite=suite, row_count=len(frame), outcomes=outcomes, failing_rows=failing)
+
+    def validate(self, suite: Suite, frame: pd.DataFrame) -> SuiteResult:
+        return self._result(suite, frame, self._run(suite, frame))
+
+    def validate_reports(self, suite: Suite, frame: pd.DataFrame, report_ids: list[str]) -> dict[str, SuiteResult]:
+        """Validate the rows of several reports in ONE GE validation and split the outcome per report.
+
+        Exact for this gate's expectations: every one is row-level (not null, in set, between, unique
+        on a key that includes report_id; `mostly` at most 1.0), so an expectation fails for a report
+        exactly when some of that report's rows are unexpected. An expectation that fails without
+        naming rows (e.g. a missing column) fails for every report."""
+        items = self._run(suite, frame)
+        positions = frame.groupby("report_id", sort=False).indices if len(frame) else {}
+        out = {}
+        for report_id in report_ids:
+            rows = positions.get(report_id)
+            part = frame.iloc[rows] if rows is not None else frame.head(0)
+            mine = []
+            for expectation, column, severity, success, count, keys, observed in items:
+                if success or not keys:
+                    mine.append((expectation, column, severity, success, count if not success else 0, [], observed))
+                    continue
+                own = [k for k in keys if k.get("report_id") == report_id]
+                mine.append((expectation, column, severity, not own, len(own), own, observed))
+            out[report_id] = self._result(suite, part, mine)
+        return out
 
     def build_docs(self) -> Path | None:
         self.context.build_data_docs()

@@ -17,12 +17,15 @@ table says what it excludes; its text is kept in `note`); `8.00 (71.72)` → bud
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from .budget_plan import report_fiscal_year
 from .extractors import Extractor
 from .program_tree import Node, ProgramTable, indicator_unit, program_tables
-from .reader import Report
-from .values import clean_name, parse_number, squash, strip_markup
+from .reader import Report, Row, Table
+from .values import Value, clean_name, parse_number, parse_value, squash, strip_markup
 
 COLUMNS: dict[str, str] = {
     "report_id": "VARCHAR",
@@ -45,9 +48,9 @@ COLUMNS: dict[str, str] = {
     "item_path": "VARCHAR",
     "level": "INTEGER",
     "is_total": "BOOLEAN",
-    "period": "VARCHAR",  # '2024' | '2025' | 'change'
+    "period": "VARCHAR",  # '2024' | '2025' | 'change'; K3 '2023' | '2021-2023' (3-year mean)
     "fiscal_year": "INTEGER",  # the year (for 'change' the later year)
-    "measure": "VARCHAR",  # target | budget | roi
+    "measure": "VARCHAR",  # target | budget | roi; K3 also outcome | attainment | roi_target | roi_outcome
     "column_label": "VARCHAR",
     "value_printed": "VARCHAR",
     "value": "DECIMAL(38,4)",
@@ -232,11 +235,370 @@ def _headline_rows(report: Report) -> list[dict]:
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# K3: 3-year target-versus-outcome review (`신규고용 성과 검토(2023년 실적 및 3개년 평균 성과)`)
+#
+# Header `구분 | 2023년 … | 3년 평균(21~23) …` × `목표 성과 달성율 예산 1억원당 목표 1억원당 성과`; rows are
+# read right-aligned (the last 12 cells are values). Totals are printed BEFORE their children and the
+# printed labels may be shifted or starred (`주력*`, `합계I*`), so the tree is rebuilt from the numbers:
+# a row's children are the following subtrees whose 목표 / 성과 / 예산 of the single-year block add up
+# to it (≥ 2 children, ±0.01 per child; all but one of the three measures must add up, so one printed
+# inconsistency does not break the tree: such a parent is flagged `sum_mismatch`). The tree is then matched to the K3 tree of DOMAIN.md 6.3;
+# when it matches, rows take the tree's labels (printed label kept in `label_raw`, flag
+# `label_shifted` where the printed one names another row); otherwise the printed labels stay
+# (flag `tree_unmatched`). The 3-year block holds means: a program run in only 1 or 2 of the 3 years
+# (blank yearly cells in the K4 `3개년 목표 추이` table that follows) is flagged `years_averaged_N` on
+# its 3-year values; it enters its parent pro rata (N/3). parent_row_id stays null (the pro-rata
+# sums are checked by rec_performance_review, not by the generic plain sums); parent_line_row_id
+# gives the tree.
+
+K3_WIDTH = 12
+K3_MEASURES = {
+    "목표": "target",
+    "성과": "outcome",
+    "달성율": "attainment",
+    "달성률": "attainment",
+    "예산": "budget",
+    "1억원당목표": "roi_target",
+    "1억원당성과": "roi_outcome",
+}
+K3_TREE_MEASURES = ("target", "outcome", "budget")
+_K3_TITLE = re.compile(r"^(?P<indicator>.+?)\s*성과\s*검토\s*\(")
+_K3_RANGE = re.compile(r"'?(\d{2}|\d{4})\s*~\s*'?(\d{2}|\d{4})")
+_K3_YEAR = re.compile(r"^'?(\d{4}|\d{2})\s*년도?$")
+_K4_MARK = "목표추이"
+_STAR = re.compile(r"\*+")
+
+# The K3 tree of DOMAIN.md 6.3: (label, accepted printed spellings (squashed, '*' removed), children).
+# children: None = any number of leaf rows keeping their printed labels; () = a leaf.
+_K3_SUBTOTAL_OK = ("소계",)
+K3_TREE = (
+    "총계", ("총계",), (
+        ("R&D", ("R&D", "R&D합계", "합계"), (
+            ("주력 소계", ("소계", "주력소계", "(주력)소계", "주력"), None),
+            ("지역스타기업육성", ("지역스타기업육성",), ()),
+        )),
+        ("비R&D 합계 I", ("비R&D", "비R&D합계", "합계I", "비R&D합계I"), (
+            ("합계 II(주력+성장)", ("합계II", "합계II(주력+성장)"), (
+                ("주력 소계", ("주력소계", "(주력)소계", "소계"), ()),
+                ("성장사다리 소계", ("성장사다리소계", "(성장사다리)소계", "소계"), None),
+            )),
+            ("시군구연고산업육성", ("시군구연고산업육성", "시군구연구산업육성"), ()),
+        )),
+    ),
+)
+
+
+@dataclass
+class _K3Row:
+    line_no: int
+    line_row_id: str
+    labels: list[str]
+    label_raw: str
+    values: list[Value]
+    raw_values: list[str]
+    flags: list[str] = field(default_factory=list)
+    label: str = ""
+    path: str = ""
+    level: int = 0
+    parent: "_K3Row | None" = None
+    children: list["_K3Row"] = field(default_factory=list)
+
+
+def _k3_year(token: str) -> tuple[str, int] | None:
+    """'2023년' -> ('2023', 2023); '3년 평균(21~23)' / "3년 평균('21~'23)" -> ('2021-2023', 2023)."""
+    text = strip_markup(token)
+    if "평균" in text:
+        match = _K3_RANGE.search(text)
+        if not match:
+            return None
+        start, end = (int(g) + 2000 if int(g) < 100 else int(g) for g in match.groups())
+        return f"{start}-{end}", end
+    match = _K3_YEAR.match(text.replace(" ", ""))
+    if not match:
+        return None
+    year = int(match.group(1))
+    year = year + 2000 if year < 100 else year
+    return str(year), year
+
+
+def _k3_columns(table: Table) -> list[tuple[str, int, str, str]] | None:
+    """[(period, fiscal_year, measure, column label)] × 12 for a K3 header, else None."""
+    years: list[tuple[str, int, str]] = []
+    words: list[str] = []
+    for row in table.rows:
+        if row.role not in ("header", "repeated_header"):
+            continue
+        cells = [strip_markup(c) for c in row.cells]
+        found = [(y, c) for c in cells if c and (y := _k3_year(c))]
+        if len(found) >= 2 and not years:
+            years = [(y[0], y[1], c) for y, c in found]
+        measure = [squash(c) for c in cells if squash(c) in K3_MEASURES]
+        if len(measure) >= K3_WIDTH and not words:
+            words = measure[-K3_WIDTH:]
+    if not years or len(words) != K3_WIDTH or K3_WIDTH % len(years):
+        return None
+    if "attainment" not in {K3_MEASURES[w] for w in words}:
+        return None
+    block = K3_WIDTH // len(years)
+    out = []
+    for i, word in enumerate(words):
+        period, year, token = years[i // block]
+        out.append((period, year, K3_MEASURES[word], f"{token} {word}"))
+    return out
+
+
+def _k3_indicator(table: Table) -> str | None:
+    for text in [table.title or ""] + [c for r in table.rows if r.role != "data" for c in r.cells[:1]]:
+        match = _K3_TITLE.match(strip_markup(text))
+        if match:
+            return squash(clean_name(match.group("indicator")))
+    return None
+
+
+def _right_aligned(row: Row, width: int) -> tuple[list[str], str, list[str]] | None:
+    cells = list(row.cells)
+    raw = row.raw_text.split("\t")
+    if len(raw) != len(cells):  # pragma: no cover - the reader splits the same line
+        raw = cells
+    while cells and not cells[-1].strip():
+        cells.pop()
+        raw.pop()
+    if len(cells) < width:
+        return None
+    labels = [clean_name(c) for c in cells[:-width] if c.strip()]
+    label_raw = " | ".join(c.strip() for c in raw[:-width] if c.strip())
+    return [lab for lab in labels if lab], label_raw, raw[-width:]
+
+
+def _k3_number(value: Value) -> Decimal | None:
+    if value.number is not None:
+        return value.number
+    return Decimal(0) if value.flag == "dash" else None
+
+
+def _k3_tree(rows: list[_K3Row], positions: list[int]) -> list[tuple]:
+    """Forest of (index, children, end): a row's children are the following subtrees adding up to it."""
+    n = len(rows)
+    memo: dict[int, tuple] = {}
+
+    def numbers(i: int) -> list[Decimal | None]:
+        return [_k3_number(rows[i].values[p]) for p in positions]
+
+    def parse(i: int) -> tuple:
+        if i in memo:
+            return memo[i]
+        want = numbers(i)
+        result: tuple = (i, (), i + 1)
+        if None not in want:
+            acc = [Decimal(0)] * len(want)
+            kids: list[tuple] = []
+            j = i + 1
+            while j < n:
+                got = numbers(j)
+                if None in got:
+                    break
+                sub = parse(j)
+                kids.append(sub)
+                acc = [a + g for a, g in zip(acc, got)]
+                j = sub[2]
+                tolerance = Decimal("0.01") * len(kids) + Decimal("0.0001")
+                hits = sum(1 for a, w in zip(acc, want) if abs(a - w) <= tolerance)
+                if len(kids) >= 2 and hits >= max(1, len(want) - 1):
+                    result = (i, tuple(kids), j)
+                    if hits < len(want):
+                        rows[i].flags.append("sum_mismatch")
+                    break
+                if sum(1 for a, w in zip(acc, want) if a > w + tolerance) >= max(1, len(want) - 1):
+                    break
+        memo[i] = result
+        return result
+
+    forest, i = [], 0
+    while i < n:
+        tree = parse(i)
+        forest.append(tree)
+        i = tree[2]
+    return forest
+
+
+def _k3_label_key(label: str) -> str:
+    return _STAR.sub("", squash(label))
+
+
+def _k3_match(tree: tuple, template: tuple, rows: list[_K3Row], out: dict[int, tuple[str, tuple]]) -> bool:
+    """Match a parsed subtree to the DOMAIN K3 tree; out[index] = (label, accepted spellings)."""
+    index, children, _ = tree
+    label, accepted, expected = template
+    if expected is None:
+        if not children or any(c[1] for c in children):
+            return False
+    elif len(children) != len(expected):
+        return False
+    out[index] = (label, accepted)
+    if expected:
+        return all(_k3_match(c, t, rows, out) for c, t in zip(children, expected))
+    return True
+
+
+def _k3_place(rows: list[_K3Row], forest: list[tuple]) -> None:
+    def link(tree: tuple, parent: _K3Row | None) -> None:
+        node = rows[tree[0]]
+        node.parent = parent
+        if parent is not None:
+            parent.children.append(node)
+        for child in tree[1]:
+            link(child, node)
+
+    for tree in forest:
+        link(tree, None)
+    names: dict[int, tuple[str, tuple]] = {}
+    matched = len(forest) == 1 and _k3_match(forest[0], K3_TREE, rows, names)
+    for i, row in enumerate(rows):
+        own = row.labels[-1] if row.labels else ""
+        if any("*" in lab for lab in row.labels):
+            row.flags.append("label_starred")
+        if matched and i in names:
+            label, accepted = names[i]
+            if own and _k3_label_key(own) in {squash(a) for a in accepted}:
+                # a leaf printed with its own name keeps it (alias spellings such as 시군구연구산업육성)
+                row.label = own if not (row.children or "계" in own) else label
+            else:
+                row.label = label
+                row.flags.append("label_shifted")
+        else:
+            row.label = _STAR.sub("", own).strip()
+            if not matched:
+                row.flags.append("tree_unmatched")
+        if len(forest) > 1 and row.parent is None:
+            row.flags.append("tree_unresolved")
+    for row in rows:
+        chain, node = [], row
+        while node is not None:
+            chain.append(node.label)
+            node = node.parent
+        row.level = len(chain) - 1
+        row.path = "/".join(reversed(chain))
+
+
+def _k4_years(report: Report, after: Table, before_line: int) -> dict[str, int]:
+    """Label -> number of the 3 yearly target cells printed in the K4 table following a K3 table."""
+    for table in report.tables:
+        if table.first_line <= after.last_line or table.first_line >= before_line:
+            continue
+        header = [squash(c) for r in table.rows if r.role == "header" for c in r.cells]
+        if not any(_K4_MARK in c for c in header):
+            continue
+        years: dict[str, int] = {}
+        for row in table.rows:
+            if row.role != "data":
+                continue
+            read = _right_aligned(row, K3_WIDTH)
+            if read is None or not read[0]:
+                continue
+            labels, _, window = read
+            years[_k4_key(labels[-1])] = sum(1 for c in window[:3] if c.strip())
+        return years
+    return {}
+
+
+def _k4_key(label: str) -> str:
+    return re.sub(r"^\([^)]*\)", "", _k3_label_key(label))
+
+
+def _k3_rows(report: Report) -> list[dict]:
+    tables = [(t, cols) for t in report.tables if (cols := _k3_columns(t))]
+    out: list[dict] = []
+    seen: Counter = Counter()
+    for n, (table, columns) in enumerate(tables):
+        indicator = _k3_indicator(table)
+        seen[indicator] += 1
+        unit = indicator_unit(indicator)
+        rows: list[_K3Row] = []
+        for row in table.rows:
+            if row.role != "data" or not any(c.strip() for c in row.cells):
+                continue
+            read = _right_aligned(row, K3_WIDTH)
+            if read is None:
+                continue
+            labels, label_raw, window = read
+            values = [parse_value(c) for c in window]
+            flags = ["label_in_values"] if any(v.flag == "text" for v in values) else []
+            rows.append(
+                _K3Row(
+                    row.line_no, f"t{table.table_no}:L{row.line_no}", labels, label_raw, values, window, flags
+                )
+            )
+        single = [i for i, c in enumerate(columns) if c[2] in K3_TREE_MEASURES and "-" not in c[0]]
+        _k3_place(rows, _k3_tree(rows, single))
+        following = tables[n + 1][0].first_line if n + 1 < len(tables) else len(report.lines) + 1
+        years = _k4_years(report, table, following)
+        for row in rows:
+            parent = row.parent
+            is_total = bool(row.children) or "계" in row.label
+            in_main = parent is not None and "주력" in parent.label and "소계" in parent.label
+            present = years.get(_k4_key(row.label)) if not row.children else None
+            for index, ((period, year, measure, column_label), value, printed) in enumerate(
+                zip(columns, row.values, row.raw_values), start=1
+            ):
+                flags = list(row.flags)
+                if "-" in period and present is not None and 0 < present < 3:
+                    flags.append(f"years_averaged_{present}")
+                if value.footnote:
+                    flags.append("footnote")
+                value_unit = {
+                    "target": unit,
+                    "outcome": unit,
+                    "attainment": "%",
+                    "budget": "억원",
+                    "roi_target": f"{unit}/억원" if unit else None,
+                    "roi_outcome": f"{unit}/억원" if unit else None,
+                }[measure]
+                out.append(
+                    {
+                        "report_id": report.report_id,
+                        "row_id": f"{row.line_row_id}:c{index}",
+                        "line_row_id": row.line_row_id,
+                        "parent_row_id": None,
+                        "parent_line_row_id": parent.line_row_id if parent is not None else None,
+                        "table_no": table.table_no,
+                        "source_line": row.line_no,
+                        "occurrence": seen[indicator],
+                        "target_table": "three_year_review",
+                        "indicator": indicator,
+                        "indicator_group": None,
+                        "indicator_unit": unit,
+                        "program": None if is_total or in_main else row.label,
+                        "sub_program": None,
+                        "industry": row.label if in_main and not is_total else None,
+                        "label_raw": row.label_raw,
+                        "label": row.label,
+                        "item_path": row.path,
+                        "level": row.level,
+                        "is_total": bool(row.children),
+                        "period": period,
+                        "fiscal_year": year,
+                        "measure": measure,
+                        "column_label": column_label,
+                        "value_printed": printed,
+                        "value": value.number,
+                        "value_unit": value_unit,
+                        "value_flag": None if value.number is not None else value.flag,
+                        "companion": value.companion,
+                        "companion_meaning": None,
+                        "note": None,
+                        "flags": ",".join(dict.fromkeys(flags)) or None,
+                    }
+                )
+    return out
+
+
 def extract(report: Report) -> list[dict]:
     rows = _headline_rows(report)
     for pt in program_tables(report):
         if pt.kind == "target":
             rows += _b_rows(report, pt)
+    rows += _k3_rows(report)
     return rows
 
 
@@ -244,7 +606,8 @@ EXTRACTOR = Extractor(
     table="performance_target_lines",
     description=(
         "Program performance targets (one row per printed value): B2/B3 target tables (목표 / 예산 / "
-        "1억원당 per year and 증감) on the B1 program tree, and the K1 headline targets with their ROI."
+        "1억원당 per year and 증감) on the B1 program tree, the K1 headline targets with their ROI, and the K3 "
+        "3-year review (목표 / 성과 / 달성율 / 예산 / 1억원당 목표·성과, 2023 and the 2021-2023 mean)."
     ),
     columns=COLUMNS,
     key=("report_id", "row_id"),

@@ -187,9 +187,16 @@ def test_other_families_have_no_targets(report_id):
 
 
 def test_row_counts(rows):
-    assert len(rows) == 1168
-    assert Counter(r["target_table"] for r in rows) == {"headline": 16, "sales_target": 576, "employment_target": 576}
-    assert Counter((r["target_table"], r["occurrence"]) for r in rows if r["target_table"] != "headline") == {
+    assert len(rows) == 1168 + 384
+    assert Counter(r["target_table"] for r in rows) == {
+        "headline": 16,
+        "sales_target": 576,
+        "employment_target": 576,
+        "three_year_review": 384,  # K3: 2 tables x 16 rows x 12 values
+    }
+    assert Counter(
+        (r["target_table"], r["occurrence"]) for r in rows if r["target_table"] not in ("headline", "three_year_review")
+    ) == {
         ("sales_target", 1): 288,
         ("sales_target", 2): 288,
         ("employment_target", 1): 288,
@@ -233,7 +240,7 @@ def test_targets_reconcile(rows):
     # ROI = target / budget (±0.005) and the footnoted ROI excludes the TP생산장비고도화 budget (4.50)
     grouped: dict[tuple, dict] = {}
     for r in rows:
-        if r["target_table"] != "headline" and r["period"] != "change":
+        if r["target_table"] not in ("headline", "three_year_review") and r["period"] != "change":
             grouped.setdefault((r["line_row_id"], r["period"]), {})[r["measure"]] = r
     checked = 0
     for g in grouped.values():
@@ -254,7 +261,7 @@ def test_budgets_equal_b1_totals_and_headline_equals_b_tables(gangwon, rows):
     }
     missing = []
     for r in rows:
-        if r["measure"] == "budget" and r["period"] != "change":
+        if r["measure"] == "budget" and r["period"] != "change" and r["target_table"] != "three_year_review":
             key = (r["occurrence"], r["item_path"].replace(" ", "").replace("·", ""), r["fiscal_year"])
             if key not in b1:
                 missing.append((r["source_line"], r["label"]))
@@ -274,3 +281,116 @@ def test_budgets_equal_b1_totals_and_headline_equals_b_tables(gangwon, rows):
             and r["label"].startswith("R&D + 비R&D")
         ]
         assert [m["value"] for m in match] == [h["value"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# K3 3-year review
+
+K3_EMPLOYMENT = (
+    '□ 공통지표(신규고용) 성과 검토 및 목표설정 기준 도출\n'
+    '\n'
+    '신규고용 성과 검토(2023년 실적 및 3개년 평균 성과)\t\t\t\t\t\t\t\t\t\t\t\t\t\n'
+    '(단위: 명, 억원, %)\t\t\t\t\t\t\t\t\t\t\t\t\t\n'
+    '구분\t2023년\t\t\t\t\t\t3년 평균(21~23)\t\t\t\t\t\t\n'
+    '\t목표\t성과\t달성율\t예산\t1억원당 목표\t1억원당 성과\t목표\t성과\t달성율\t예산\t1억원당 목표\t1억원당 성과\t\n'
+    '총계\t288.74\t278.41\t96.42\t200.15\t1.44\t1.39\t248.00\t255.19\t102.90\t192.40\t1.29\t1.33\t\n'
+    'R & D\t107.67\t111.35\t103.4\t120.06\t0.90\t0.93\t100.26\t94.76\t94.52\t114.27\t0.88\t0.83\t\n'
+    '주력*\t소계\t83.13\t83.73\t100.72\t97.75\t0.85\t0.86\t69.50\t68.66\t98.79\t88.91\t0.78\t0.77\n'
+    '\t천연물바이오소재\t24.23\t25.44\t104.99\t30.65\t0.79\t0.83\t24.61\t21.98\t89.30\t29.42\t0.84\t0.75\n'
+    '\t세라믹원료·소재\t19.64\t22.79\t116.04\t28.50\t0.69\t0.80\t18.19\t17.59\t96.72\t28.10\t0.65\t0.63\n'
+    '\t디지털헬스케어\t32.00\t33.86\t105.81\t32.00\t1.00\t1.06\t24.28\t28.54\t117.56\t29.20\t0.83\t0.98\n'
+    '\t혁신선도기업육성\t7.26\t1.64\t22.59\t6.60\t1.10\t0.25\t7.26\t1.64\t22.59\t6.60\t1.10\t0.25\n'
+    '지역스타기업육성\t24.54\t21.52\t87.69\t22.31\t1.10\t0.96\t30.76\t17.37\t56.46\t25.35\t1.21\t0.68\t\n'
+    '비R & D\t181.07\t167.06\t92.26\t80.09\t2.26\t2.09\t147.74\t160.43\t108.59\t78.13\t1.89\t2.05\t\n'
+    '성장사다리\t합계I*\t145.17\t127.23\t87.64\t60.77\t2.39\t2.09\t126.39\t126.84\t100.36\t59.98\t2.11\t2.11\n'
+    '\t합계II(주력+성장)\t52.55\t69.72\t132.67\t20.65\t2.54\t3.38\t55.27\t63.04\t114.07\t21.31\t2.59\t2.96\n'
+    '\t소계\t92.62\t57.51\t62.09\t40.12\t2.31\t1.43\t71.12\t63.79\t89.70\t38.67\t1.84\t1.65\n'
+    '\t지역혁신선도\t6.25\t3.75\t60.00\t5.00\t1.25\t0.75\t4.55\t3.10\t68.13\t3.93\t1.16\t0.79\n'
+    '\t지역스타기업\t20.35\t18.25\t89.68\t11.00\t1.85\t1.66\t22.13\t15.34\t69.29\t13.87\t1.60\t1.11\n'
+    '\t잠재기업\t66.02\t35.51\t53.79\t24.12\t2.74\t1.47\t45.95\t45.56\t99.14\t22.18\t2.07\t2.05\n'
+    '시군구연구산업육성\t35.90\t39.83\t110.95\t19.32\t1.86\t2.06\t21.35\t33.59\t157.35\t18.15\t1.18\t1.85\t\n'
+    '\n'
+    '  - 시군구연구산업육성: 지원 산업군이 사업별 상이하여, 선정 사업에서 설정한 목표를 고려하여 상향 설정\n'
+    '\n'
+    "구분 (1억원당)\t3개년 목표 추이\t\t\t3개년 성과 추이\t\t\t3개년 평균 (21~23)\t\t3개년 평균 성과 (110%)\t'24년 목표 수치\t'25년 목표 설정\t3개년 평균 성과 대비(%)\n"
+    "\t'21\t'22\t'23\t'21\t'22\t'23\t목표\t성과\t\t\t\t\n"
+    '총계\t1.12\t1.29\t1.44\t1.45\t1.14\t1.39\t1.29\t1.33\t1.46\t1.67\t1.80\t135.78\n'
+    'R & D\t0.89\t0.85\t0.90\t0.75\t0.80\t0.93\t0.88\t0.83\t0.91\t1.01\t1.02\t122.85\n'
+    '(주력) 소계\t0.73\t0.75\t0.85\t0.71\t0.74\t0.86\t0.78\t0.77\t0.85\t1.02\t1.02\t131.92\n'
+    '천연물바이오소재\t0.96\t0.78\t0.79\t0.67\t0.73\t0.83\t0.84\t0.75\t0.82\t0.95\t0.89\t119.11\n'
+    '세라믹원료·소재\t0.58\t0.67\t0.69\t0.61\t0.48\t0.80\t0.65\t0.63\t0.69\t0.70\t0.75\t119.78\n'
+    '디지털헬스케어\t0.65\t0.80\t1.00\t0.86\t0.98\t1.06\t0.83\t0.98\t1.08\t1.28\t1.18\t120.71\n'
+    '혁신선도기업육성\t\t\t1.10\t\t\t0.25\t1.10\t0.25\t0.27\t1.20\t1.20\t-\n'
+    '비R & D\t1.45\t1.94\t2.26\t2.43\t1.65\t2.09\t1.89\t2.05\t2.26\t2.01\t2.09\t101.79\n'
+    '(성장사다리) 소계\t1.28\t1.88\t2.31\t2.31\t1.26\t1.43\t1.84\t1.65\t1.81\t2.39\t2.50\t151.40\n'
+    '지역혁신선도\t\t1.00\t1.25\t\t0.86\t0.75\t1.16\t0.79\t0.87\t1.50\t1.65\t208.91\n'
+    '지역스타기업\t1.25\t1.76\t1.85\t0.93\t0.89\t1.66\t1.60\t1.11\t1.22\t1.85\t2.00\t180.23\n'
+    '잠재기업\t1.30\t2.08\t2.74\t3.21\t1.58\t1.47\t2.07\t2.05\t2.26\t2.85\t3.25\t158.26\n'
+)
+
+
+def test_k3_fragment_tree_labels_and_pro_rata_years():
+    rows = [r for r in extract(make_report(K3_EMPLOYMENT)) if r["target_table"] == "three_year_review"]
+    assert len(rows) == 16 * 12
+    first = {r["source_line"]: r for r in rows if r["row_id"].endswith(":c1")}
+    by_line = {r["label_raw"]: r for r in first.values()}
+    # tree from the sums; printed labels shifted in the 비R&D block are re-labelled and flagged
+    assert by_line["성장사다리 | 합계I*"]["label"] == "합계 II(주력+성장)"
+    assert "label_shifted" in by_line["성장사다리 | 합계I*"]["flags"]
+    assert by_line["합계II(주력+성장)"]["item_path"] == "총계/비R&D 합계 I/합계 II(주력+성장)/주력 소계"
+    assert by_line["소계"]["label"] == "성장사다리 소계" and by_line["소계"]["flags"] is None
+    assert by_line["주력* | 소계"]["item_path"] == "총계/R&D/주력 소계"
+    assert "label_starred" in by_line["주력* | 소계"]["flags"]
+    # R&D outcome (111.35) is not 주력 소계 + 지역스타기업육성 (83.73 + 21.52): printed inconsistency, flagged
+    assert by_line["R & D"]["flags"] == "sum_mismatch"
+    assert by_line["천연물바이오소재"]["industry"] == "천연물바이오소재"
+    assert by_line["시군구연구산업육성"]["program"] == "시군구연구산업육성"
+    parents = {r["label_raw"]: first_parent for r in first.values() if (first_parent := r["parent_line_row_id"])}
+    assert parents["지역스타기업"] == by_line["소계"]["line_row_id"]
+    # K4 (3개년 목표 추이) prints 혁신선도기업육성 in '23 only and 지역혁신선도 in '22-'23
+    averaged = {(r["label"], r["flags"]) for r in rows if r["period"] == "2021-2023" and "years_averaged" in (r["flags"] or "")}
+    assert averaged == {("혁신선도기업육성", "years_averaged_1"), ("지역혁신선도", "years_averaged_2")}
+    attainment = next(r for r in rows if r["label"] == "총계" and r["measure"] == "attainment" and r["period"] == "2023")
+    assert (attainment["value"], attainment["value_unit"], attainment["column_label"]) == (
+        Decimal("96.42"),
+        "%",
+        "2023년 달성율",
+    )
+
+
+def test_k3_pins(rows):
+    k3 = [r for r in rows if r["target_table"] == "three_year_review"]
+    assert Counter(r["indicator"] for r in k3) == {"신규고용": 192, "사업화매출액": 192}
+    assert Counter(r["measure"] for r in k3) == {
+        m: 64 for m in ("target", "outcome", "attainment", "budget", "roi_target", "roi_outcome")
+    }
+    assert {r["period"] for r in k3} == {"2023", "2021-2023"}
+    cells = by_id(k3)
+    sales_rnd = cells["t161:L3653:c2"]  # '합계*' printed for the R&D total, '23 성과
+    assert (sales_rnd["label"], sales_rnd["value"], sales_rnd["indicator_unit"], sales_rnd["parent_line_row_id"]) == (
+        "R&D",
+        Decimal("246.92"),
+        "억원",
+        "t161:L3652",
+    )
+    avg = cells["t161:L3664:c10"]  # 지역혁신선도 3-year budget, run in 2 of the 3 years
+    assert (avg["value"], avg["period"], avg["measure"], avg["flags"]) == (
+        Decimal("3.93"),
+        "2021-2023",
+        "budget",
+        "years_averaged_2",
+    )
+    jobs = cells["t159:L3600:c4"]  # printed '합계II(주력+성장)': the 비R&D 주력 소계 row (budget 20.65)
+    assert (jobs["label"], jobs["value"], jobs["source_line"], jobs["parent_line_row_id"]) == (
+        "주력 소계",
+        Decimal("20.65"),
+        3600,
+        "t159:L3599",
+    )
+    # both K3 tables share rows and budgets
+    budgets = {}
+    for r in k3:
+        if r["measure"] == "budget":
+            budgets.setdefault((r["item_path"], r["period"]), set()).add(r["value"])
+    assert len(budgets) == 32 and all(len(v) == 1 for v in budgets.values())
+    assert all(r["parent_row_id"] is None for r in k3)

@@ -18,6 +18,7 @@ MODELS = [
     "rec_performance_budget_links",
     "rec_performance_occurrences",
     "rec_performance_headline",
+    "rec_performance_review",
 ]
 
 # (base report, [(printed text, replacement, which occurrence in the file: 0 first, -1 last)])
@@ -51,6 +52,19 @@ MUTATIONS = {
         ("49.95\t9.00\t5.55", "49.95\t9.10\t5.55", -1),
         # summary B2 1.0(계속과제) '24 target 52.00 -> 53.00 (body keeps 52.00)
         ("1.0(계속과제)\t52.00", "1.0(계속과제)\t53.00", 0),
+    ]),
+    "gw-review-mut": (GW, [
+        # K3 신규고용 총계 '23 달성율 96.42 -> 96.52 (278.41 / 288.74 = 96.42)
+        ("278.41\t96.42", "278.41\t96.52", -1),
+        # K3 사업화매출액 천연물바이오소재 '23 1억원당 목표 1.50 -> 1.60 (46.00 / 30.65 = 1.50)
+        ("30.65\t1.50\t2.03", "30.65\t1.60\t2.03", -1),
+        # K3 신규고용 지역스타기업 3-year 1억원당 성과 1.11 -> 1.21 (15.34 / 13.87 = 1.106)
+        ("13.87\t1.60\t1.11", "13.87\t1.60\t1.21", -1),
+        # K3 신규고용 성장사다리 소계 '23 성과 57.51 -> 57.55: ≠ 3.75 + 18.25 + 35.51, and 합계 II
+        # 127.23 ≠ 69.72 + 57.55 (ratios stay within rounding)
+        ("57.51\t62.09", "57.55\t62.09", -1),
+        # K3 사업화매출액 총계 '23 예산 200.15 -> 200.16 (the 신규고용 table prints 200.15)
+        ("200.15\t3.01\t3.45", "200.16\t3.01\t3.45", -1),
     ]),
 }
 
@@ -100,6 +114,16 @@ EXPECTED = {
             "occurrence:t121:L2462:c7",
             "occurrence:t120:L2421:c5",
             "occurrence:t120:L2417:c1",
+        },
+    },
+    "gw-review-mut": {
+        "rec_performance_review": {
+            "attainment:t159:L3590:c3",
+            "roi_target:t161:L3655:c5",
+            "roi_outcome:t159:L3603:c12",
+            "sum:t159:L3601:c2",
+            "sum:t159:L3599:c2",
+            "shared_budget:t161:L3652:c4",
         },
     },
 }
@@ -161,6 +185,18 @@ def test_bundled_reports_fail_only_on_the_real_inconsistencies(warehouse):
         "budget_link:t120:L2422:c5",
         "budget_link:t121:L2464:c5",
     }
+    # gangwon-2025-plan K3 (3-year review): the R&D 성과 of both tables is not 주력 소계 + 지역스타기업육성
+    # ('23 and 3-year); the 3-year 성과 of 성장사다리 소계 is not its children's pro-rata sum; 시군구 '23
+    # 1억원당 성과 4.88 vs 94.18 / 19.32 = 4.8747 (rounding of unrounded inputs)
+    assert bad.pop((GW, "rec_performance_review")) == {
+        "sum:t159:L3591:c2",
+        "sum:t159:L3591:c8",
+        "sum:t161:L3653:c2",
+        "sum:t161:L3653:c8",
+        "sum:t159:L3601:c8",
+        "sum:t161:L3663:c8",
+        "roi_outcome:t161:L3667:c6",
+    }
     assert all(not checks for checks in bad.values()), {k: v for k, v in bad.items() if v}
 
 
@@ -184,4 +220,5 @@ def test_row_counts_of_the_bundled_reports(warehouse):
         ("rec_performance_budget_links", GW): 256,
         ("rec_performance_occurrences", GW): 596,
         ("rec_performance_headline", GW): 12,
+        ("rec_performance_review", GW): 296,
     }

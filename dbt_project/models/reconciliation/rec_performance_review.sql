@@ -1,0 +1,200 @@
+{#-
+  K3 3-year target-versus-outcome review (`… 성과 검토(2023년 실적 및 3개년 평균 성과)`, DOMAIN.md 6.3, 6.4):
+  - attainment_equals_outcome_per_target: 달성율 = 성과 / 목표 × 100 (±0.05 pp; target 0 → not checked);
+  - roi_target_equals_target_per_budget / roi_outcome_equals_outcome_per_budget: 1억원당 = 목표 (성과)
+    / 예산 of the same row and block, ±0.005 for 2023, ±0.01 in the averaged 2021-2023 block;
+  - review_parent_equals_children: 목표, 성과, 예산 of a parent row (parent_line_row_id, the tree the
+    parser rebuilt from the sums: 총계 = R&D + 비R&D, …) = Σ children. 2023 plain; in the 3-year block
+    (means) a program run in N of the 3 years (flag years_averaged_N) enters pro rata N / 3.
+    Tolerance ±0.01 per child (2-dp cells rounded independently);
+  - budget_shared_across_indicators: both K3 tables share rows and budgets: a row's 예산 equals the
+    one of the same row (item_path) and block in the first K3 table of the report (exact at 2 dp).
+-#}
+with review as (
+    select
+        *,
+        coalesce(try_cast(regexp_extract(flags, 'years_averaged_([0-9])', 1) as integer), 3) as years_in_mean
+    from {{ ref('fct_performance_target') }}
+    where
+        {{ in_selected_reports('report_id') }}
+        and target_table = 'three_year_review'
+),
+
+tables as (
+    select
+        report_id,
+        table_no,
+        coalesce(table_title, heading) as table_name
+    from {{ ref('stg_report_tables') }}
+    where {{ in_selected_reports('report_id') }}
+),
+
+-- one printed row and block: its six values side by side
+blocks as (
+    select
+        report_id,
+        table_no,
+        line_row_id,
+        period,
+        any_value(label) as label,
+        any_value(source_line) as source_line,
+        any_value(indicator_unit) as indicator_unit,
+        max(value_in_sums) filter (where measure = 'target') as target,
+        max(value_in_sums) filter (where measure = 'outcome') as outcome,
+        max(value_in_sums) filter (where measure = 'budget') as budget
+    from review
+    group by report_id, table_no, line_row_id, period
+),
+
+ratio_checks as (
+    select
+        r.report_id,
+        r.measure || ':' || r.row_id as check_id,
+        case r.measure
+            when 'attainment' then 'attainment_equals_outcome_per_target'
+            when 'roi_target' then 'roi_target_equals_target_per_budget'
+            else 'roi_outcome_equals_outcome_per_budget'
+        end as identity_name,
+        r.table_no,
+        r.row_id,
+        r.label,
+        r.measure || '_' || r.period as measure_name,
+        r.source_line,
+        cast(null as varchar) as other_lines,
+        case r.measure
+            when 'attainment' then
+                case when b.target <> 0 then cast(b.outcome / b.target * 100 as decimal(38, 6)) end
+            when 'roi_target' then
+                case when b.budget <> 0 then cast(b.target / b.budget as decimal(38, 6)) end
+            else
+                case when b.budget <> 0 then cast(b.outcome / b.budget as decimal(38, 6)) end
+        end as expected,
+        cast(r.target_value as decimal(38, 6)) as found,
+        case
+            when r.measure = 'attainment' then cast(0.05 as decimal(38, 6))
+            when r.period like '%-%' then cast(0.01 as decimal(38, 6))
+            else cast(0.005 as decimal(38, 6))
+        end as tolerance,
+        r.value_unit as unit
+    from review as r
+    inner join blocks as b
+        on r.report_id = b.report_id and r.line_row_id = b.line_row_id and r.period = b.period
+    where
+        r.measure in ('attainment', 'roi_target', 'roi_outcome')
+        and r.target_value is not null
+        and (
+            (r.measure = 'attainment' and b.target is not null and b.outcome is not null and b.target <> 0)
+            or (r.measure = 'roi_target' and b.target is not null and b.budget is not null and b.budget <> 0)
+            or (r.measure = 'roi_outcome' and b.outcome is not null and b.budget is not null and b.budget <> 0)
+        )
+),
+
+children as (
+    select
+        c.report_id,
+        c.parent_line_row_id,
+        c.period,
+        c.measure,
+        count(*) as child_count,
+        -- 3-year means: a program run in N of the 3 years enters pro rata N / 3
+        sum(
+            case
+                when c.period like '%-%' then cast(c.value_in_sums * c.years_in_mean / 3 as decimal(38, 6))
+                else c.value_in_sums
+            end
+        ) as weighted_sum,
+        bool_or(c.value_in_sums is null) as has_unknown,
+        string_agg(cast(c.source_line as varchar), ',' order by c.source_line) as child_lines
+    from review as c
+    where c.parent_line_row_id is not null and c.measure in ('target', 'outcome', 'budget')
+    group by c.report_id, c.parent_line_row_id, c.period, c.measure
+),
+
+sum_checks as (
+    select
+        p.report_id,
+        'sum:' || p.row_id as check_id,
+        'review_parent_equals_children' as identity_name,
+        p.table_no,
+        p.row_id,
+        p.label,
+        p.measure || '_' || p.period as measure_name,
+        p.source_line,
+        ch.child_lines as other_lines,
+        case when not ch.has_unknown then cast(ch.weighted_sum as decimal(38, 6)) end as expected,
+        cast(p.value_in_sums as decimal(38, 6)) as found,
+        cast(0.01 * ch.child_count as decimal(38, 6)) as tolerance,
+        p.value_unit as unit
+    from review as p
+    inner join children as ch
+        on
+            p.report_id = ch.report_id
+            and p.line_row_id = ch.parent_line_row_id
+            and p.period = ch.period
+            and p.measure = ch.measure
+),
+
+first_table as (
+    select
+        report_id,
+        min(table_no) as table_no
+    from review
+    group by report_id
+),
+
+budget_checks as (
+    select
+        r.report_id,
+        'shared_budget:' || r.row_id as check_id,
+        'budget_shared_across_indicators' as identity_name,
+        r.table_no,
+        r.row_id,
+        r.label,
+        'budget_' || r.period as measure_name,
+        r.source_line,
+        cast(f.source_line as varchar) as other_lines,
+        cast(f.value_in_sums as decimal(38, 6)) as expected,
+        cast(r.value_in_sums as decimal(38, 6)) as found,
+        cast(0 as decimal(38, 6)) as tolerance,
+        r.value_unit as unit
+    from review as r
+    inner join first_table as ft on r.report_id = ft.report_id and r.table_no <> ft.table_no
+    left join review as f
+        on
+            r.report_id = f.report_id
+            and f.table_no = ft.table_no
+            and f.item_path = r.item_path
+            and f.period = r.period
+            and f.measure = 'budget'
+    where r.measure = 'budget'
+),
+
+checks as (
+    select * from ratio_checks
+    union all
+    select * from sum_checks
+    union all
+    select * from budget_checks
+)
+
+select
+    checks.report_id,
+    checks.check_id,
+    checks.identity_name,
+    'fct_performance_target' as fact_table,
+    checks.table_no,
+    tables.table_name,
+    checks.row_id,
+    checks.label as row_label,
+    checks.measure_name,
+    checks.source_line,
+    checks.other_lines,
+    checks.expected,
+    checks.found,
+    cast(checks.found - checks.expected as decimal(38, 6)) as difference,
+    checks.tolerance,
+    checks.unit,
+    coalesce(abs(checks.found - checks.expected) <= checks.tolerance, false) as is_consistent
+from checks
+left join tables
+    on checks.report_id = tables.report_id and checks.table_no = tables.table_no
