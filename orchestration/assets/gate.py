@@ -50,6 +50,7 @@ DISCREPANCY_REPORT = dg.AssetKey(["gate", "discrepancy_report"])
             description=f"{suite.definition.get('meta', {}).get('description', '')} "
             f"(Great Expectations suite expectations/{suite.path.name} on {suite.table})",
             blocking=True,
+            partitions_def=reports_partitions,
         )
         for suite in SUITES
     ],
