@@ -77,13 +77,17 @@ def connect(path: Path, read_only: bool = False, timeout_s: float = 120.0) -> It
         con.close()
 
 
-def _create_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str]) -> None:
+def _create_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], existing: set[str] | None = None) -> None:
     cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-    con.execute(f'CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}."{name}" ({cols})')
-    existing = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [RAW_SCHEMA, name],
-    ).fetchall()}
+    if existing is None:
+        con.execute(f'CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}."{name}" ({cols})')
+        existing = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [RAW_SCHEMA, name],
+        ).fetchall()}
+    elif not existing:
+        con.execute(f'CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}."{name}" ({cols})')
+        return
     for column, sql_type in columns.items():
         if column not in existing:  # new parser columns: add, never drop what other reports hold
             con.execute(f'ALTER TABLE {RAW_SCHEMA}."{name}" ADD COLUMN "{column}" {sql_type}')
@@ -91,10 +95,16 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection, extractors: list[Extractor] | None = None) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    # One catalog query for every table (it runs once per report load).
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?", [RAW_SCHEMA]
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
     for extractor in extractors or all_extractors():
-        _create_table(con, extractor.table, extractor.columns)
-    _create_table(con, "report_loads", LOADS_TABLE)
-    _create_table(con, "report_changes", CHANGES_TABLE)
+        _create_table(con, extractor.table, extractor.columns, existing.get(extractor.table, set()))
+    _create_table(con, "report_loads", LOADS_TABLE, existing.get("report_loads", set()))
+    _create_table(con, "report_changes", CHANGES_TABLE, existing.get("report_changes", set()))
 
 
 def fact_extractors(extractors: list[Extractor]) -> list[Extractor]:

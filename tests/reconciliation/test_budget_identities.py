@@ -17,6 +17,7 @@ MODELS = [
     "rec_cross_table_budget",
     "rec_funding_rows",
     "rec_cross_table_funding",
+    "rec_funding_across_tables",
 ]
 
 # (base report, {mutated id: [(printed text, replacement, which occurrence in the file)]})
@@ -40,6 +41,18 @@ MUTATIONS = {
         ("건 수\t6\t4\t9\t28", "건 수\t6\t4\t9\t29", 0),
         ("15,900,000\t42,273,000", "15,900,000\t42,273,001", 0),
         ("국비 8,780,000, 지방비 9,000,000", "국비 8,780,100, 지방비 9,000,000", 0),
+    ]),
+    "sti-across-mut": (STI, [
+        # overview 2 (지역거점 AI 교육) 총사업비 1,500,000 -> 1,600,000 (project table 1,500,000)
+        ("1,500,000천원(국비)", "1,600,000천원(국비)", 0),
+        # project table: 스마트IT period 2020.4.1.~2021.3.31. -> 2020.5.1.~2021.4.30. (overview keeps 4.1.~3.31.)
+        ("2020.4.1.~2021.3.31. (12개월)\t381,000", "2020.5.1.~2021.4.30. (12개월)\t381,000", 0),
+        # project table: 신중년경력형일자리사업 주관부처 고용노동부 -> 행정안전부
+        ("(9개월)\t1,000,000\t고용노동부", "(9개월)\t1,000,000\t행정안전부", 0),
+        # overview 2 contact row: 미래전략부 -> 기획평가부 (its project table group is 미래전략부)
+        ("부서명\t미래전략부\t부장\t정 덕 영", "부서명\t기획평가부\t부장\t정 덕 영", 0),
+        # SOS랩 1차년도 도비 600,000 -> 3,900,000 (> 총사업비 도비 3,800,000; total kept = Σ sources)
+        ("1,475,000천원(국비 875,000 도비 600,000)", "4,775,000천원(국비 875,000 도비 3,900,000)", 0),
     ]),
     "gw-mut": (GW, [
         # body printing (the last one) of 지역기업 역량강화 / 천연물바이오소재: '25 합계 4.50 -> 4.60
@@ -77,6 +90,16 @@ EXPECTED = {
         "rec_cross_table_budget": {"budget_size:L51:t22:L1060"},
         "rec_funding_rows": {"item_count:t21:L1016", "period_count:t21:L1013"},
         "rec_cross_table_funding": {"yearly_count:t20:L1008:c4", "yearly_amount:t20:L1009:c4"},
+    },
+    "sti-across-mut": {
+        "rec_funding_across_tables": {
+            "overview_amount:t21:L1014",
+            "overview_period_start:t21:L1015",
+            "overview_period_end:t21:L1015",
+            "overview_ministry:t21:L1027",
+            "overview_department:t21:L1014",
+            "first_year_within_total:L834#2",
+        },
     },
     "gw-mut": {
         "rec_parent_totals": {"parent_total:fct_budget_plan:t307:L6854:c6:budget_won"},
@@ -168,4 +191,5 @@ def test_row_counts_of_the_bundled_reports(warehouse):
         ("rec_funding_rows", TP): 13,
         ("rec_funding_rows", STI): 45,
         ("rec_cross_table_funding", STI): 2,
+        ("rec_funding_across_tables", STI): 51,
     }

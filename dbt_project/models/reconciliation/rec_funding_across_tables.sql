@@ -34,18 +34,39 @@ with funding as (
     where {{ in_selected_reports('report_id') }}
 ),
 
+-- ministry abbreviations printed in overviews (추진체계) -> the 주관부처 spelling of the project table
 ministries as (
-    select * from (
-        values
-        ('과기정통부', '과학기술정보통신부'),
-        ('과기부', '과학기술정보통신부'),
-        ('중기부', '중소벤처기업부'),
-        ('산업부', '산업통상자원부'),
-        ('산자부', '산업통상자원부'),
-        ('문체부', '문화체육관광부'),
-        ('고용부', '고용노동부'),
-        ('행안부', '행정안전부')
-    ) as m (short_name, full_name)
+    select
+        '과기정통부' as short_name,
+        '과학기술정보통신부' as full_name
+    union all
+    select
+        '과기부' as short_name,
+        '과학기술정보통신부' as full_name
+    union all
+    select
+        '중기부' as short_name,
+        '중소벤처기업부' as full_name
+    union all
+    select
+        '산업부' as short_name,
+        '산업통상자원부' as full_name
+    union all
+    select
+        '산자부' as short_name,
+        '산업통상자원부' as full_name
+    union all
+    select
+        '문체부' as short_name,
+        '문화체육관광부' as full_name
+    union all
+    select
+        '고용부' as short_name,
+        '고용노동부' as full_name
+    union all
+    select
+        '행안부' as short_name,
+        '행정안전부' as full_name
 ),
 
 overviews as (
@@ -135,8 +156,8 @@ pairs as (
         on
             p.report_id = fy.report_id
             and fy.basis = 'first_year'
-            and fy.project_no = p.project_no
-            and fy.project_name = p.project_name
+            and p.project_no = fy.project_no
+            and p.project_name = fy.project_name
 ),
 
 checks as (
@@ -159,37 +180,37 @@ checks as (
         cast(table_won as decimal(38, 4)) as found,
         'won' as unit,
         cast(0 as decimal(38, 4)) as tolerance,
-        'equal' as rule
+        'equal' as check_rule
     from pairs
 
     union all
 
     select
         report_id,
-        'overview_' || which || ':' || table_row_id as check_id,
+        'overview_' || period_side || ':' || table_row_id as check_id,
         'overview_period_matches_project_table' as identity_name,
         table_no,
         table_row_id as row_id,
         table_project_name || ' ↔ ' || project_name as row_label,
-        which as measure_name,
+        period_side as measure_name,
         table_line as source_line,
         cast(overview_line as varchar) as other_lines,
         cast(strftime(overview_date, '%Y%m%d') as decimal(38, 4)) as expected,
         cast(strftime(table_date, '%Y%m%d') as decimal(38, 4)) as found,
         'yyyymmdd' as unit,
         cast(0 as decimal(38, 4)) as tolerance,
-        'equal' as rule
+        'equal' as check_rule
     from (
         select
             *,
-            'period_start' as which,
+            'period_start' as period_side,
             overview_start as overview_date,
             table_start as table_date
         from pairs
         union all
         select
             *,
-            'period_end' as which,
+            'period_end' as period_side,
             overview_end as overview_date,
             table_end as table_date
         from pairs
@@ -212,7 +233,7 @@ checks as (
         cast(case when table_ministry = overview_ministry then 1 else 0 end as decimal(38, 4)) as found,
         'match' as unit,
         cast(0 as decimal(38, 4)) as tolerance,
-        'equal' as rule
+        'equal' as check_rule
     from pairs
 
     union all
@@ -235,7 +256,7 @@ checks as (
         ) as found,
         'match' as unit,
         cast(0 as decimal(38, 4)) as tolerance,
-        'equal' as rule
+        'equal' as check_rule
     from pairs
 
     union all
@@ -255,16 +276,16 @@ checks as (
         cast(fy.amount_won as decimal(38, 4)) as found,
         'won' as unit,
         cast(0 as decimal(38, 4)) as tolerance,
-        'at_most' as rule
+        'at_most' as check_rule
     from funding as fy
     left join funding as total
         on
             fy.report_id = total.report_id
             and total.source_kind = 'overview_line'
             and total.basis = 'total_project_cost'
-            and total.project_no = fy.project_no
-            and total.project_name = fy.project_name
-            and total.funding_source = fy.funding_source
+            and fy.project_no = total.project_no
+            and fy.project_name = total.project_name
+            and fy.funding_source = total.funding_source
     where fy.source_kind = 'overview_line' and fy.basis = 'first_year' and fy.amount_won is not null
 ),
 
@@ -296,7 +317,7 @@ select
     checks.unit,
     coalesce(
         case
-            when checks.rule = 'at_most' then checks.found <= checks.expected + checks.tolerance
+            when checks.check_rule = 'at_most' then checks.found <= checks.expected + checks.tolerance
             else abs(checks.found - checks.expected) <= checks.tolerance
         end,
         false

@@ -36,9 +36,6 @@ blocks as (
         table_no,
         line_row_id,
         period,
-        any_value(label) as label,
-        any_value(source_line) as source_line,
-        any_value(indicator_unit) as indicator_unit,
         max(value_in_sums) filter (where measure = 'target') as target,
         max(value_in_sums) filter (where measure = 'outcome') as outcome,
         max(value_in_sums) filter (where measure = 'budget') as budget
@@ -62,10 +59,12 @@ ratio_checks as (
         r.source_line,
         cast(null as varchar) as other_lines,
         case r.measure
-            when 'attainment' then
-                case when b.target <> 0 then cast(b.outcome / b.target * 100 as decimal(38, 6)) end
-            when 'roi_target' then
-                case when b.budget <> 0 then cast(b.target / b.budget as decimal(38, 6)) end
+            when 'attainment'
+                then
+                    case when b.target <> 0 then cast(b.outcome / b.target * 100 as decimal(38, 6)) end
+            when 'roi_target'
+                then
+                    case when b.budget <> 0 then cast(b.target / b.budget as decimal(38, 6)) end
             else
                 case when b.budget <> 0 then cast(b.outcome / b.budget as decimal(38, 6)) end
         end as expected,
@@ -162,9 +161,9 @@ budget_checks as (
     left join review as f
         on
             r.report_id = f.report_id
-            and f.table_no = ft.table_no
-            and f.item_path = r.item_path
-            and f.period = r.period
+            and ft.table_no = f.table_no
+            and r.item_path = f.item_path
+            and r.period = f.period
             and f.measure = 'budget'
     where r.measure = 'budget'
 ),
