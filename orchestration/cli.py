@@ -250,23 +250,28 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
         outcome.dbt_tests_passed += passed
         outcome.dbt_tests_failed += failed
         summaries = _report_summaries(result, instance, selected, time.perf_counter() - started)
-        if steps.get("published") != "SUCCESS":
+        if steps.get("published") != "SUCCESS" and any(not s.checks_failed for s in summaries):
+            # The gate's blocking checks stopped publishing for the whole batch; publish the reports
+            # whose gate passed in one more run over the range (the step refuses the others).
+            with _captured(log_file, log_level):
+                follow_up = job.execute_in_process(
+                    instance=instance,
+                    tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
+                    asset_selection=_published_keys(defs),
+                    raise_on_error=False,
+                    run_config=loggers,
+                )
+            outcome.runs.append(follow_up.run_id)
+            refusal = _step_error(follow_up) or ""
             for summary in summaries:
                 if summary.checks_failed:
                     continue
-                with _captured(log_file, log_level):
-                    follow_up = job.execute_in_process(
-                        instance=instance,
-                        partition_key=summary.report_id,
-                        asset_selection=_published_keys(defs),
-                        raise_on_error=False,
-                        run_config=loggers,
-                    )
-                outcome.runs.append(follow_up.run_id)
-                summary.published = follow_up.success
-                summary.success = follow_up.success
-                if not follow_up.success:
-                    summary.error = _step_error(follow_up)
+                summary.published = f"{summary.report_id}:" not in refusal and (
+                    follow_up.success or "not published" in refusal
+                )
+                summary.success = summary.published
+                if not summary.published:
+                    summary.error = refusal or "publishing failed"
         for summary in summaries:
             outcome.reports.append(summary)
             print(_line(summary), flush=True)
