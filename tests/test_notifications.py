@@ -508,10 +508,12 @@ def test_sensor_skips_runs_failed_only_by_blocking_gate_checks(home, http_server
         yield dg.MaterializeResult(asset_key=dg.AssetKey(key))
         yield dg.AssetCheckResult(asset_key=dg.AssetKey(key), check_name=SUITE, passed=False)
 
-    job = dg.Definitions(assets=[checked], jobs=[dg.define_asset_job("process_reports")]).resolve_job_def(
-        "process_reports"
-    )
     with dg.instance_for_test() as instance:
+        # Resolved under this instance: an instance closed by an earlier test may linger as the
+        # current defs-state storage otherwise.
+        job = dg.Definitions(assets=[checked], jobs=[dg.define_asset_job("process_reports")]).resolve_job_def(
+            "process_reports"
+        )
         notify_on_run_failure(_failed_run_context(instance, job))
     assert bool(http_server.requests) is notified
     assert len(_outbox(home)) == int(notified)
