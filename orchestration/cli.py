@@ -94,7 +94,6 @@ class RunOutcome:
     reports: list[RunSummary]
     dbt_tests_passed: int = 0
     dbt_tests_failed: int = 0
-    runs: list[str] = field(default_factory=list)
     log_file: Path | None = None
 
 
@@ -216,7 +215,6 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
                 result = job.execute_in_process(
                     instance=instance, partition_key=report_id, raise_on_error=False, run_config=loggers
                 )
-            outcome.runs.append(result.run_id)
             passed, failed = _dbt_test_counts(result)
             outcome.dbt_tests_passed += passed
             outcome.dbt_tests_failed += failed
@@ -238,7 +236,6 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
                 raise_on_error=False,
                 run_config=loggers,
             )
-        outcome.runs.append(result.run_id)
         steps = _step_status(instance, result.run_id)
         if steps.get("raw_report") != "SUCCESS":
             # A report that cannot be loaded must fail alone: isolate it with one run per report.
@@ -261,7 +258,6 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
                     raise_on_error=False,
                     run_config=loggers,
                 )
-            outcome.runs.append(follow_up.run_id)
             refusal = _step_error(follow_up) or ""
             for summary in summaries:
                 if summary.checks_failed:
