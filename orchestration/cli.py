@@ -123,39 +123,44 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
     error = _step_error(result)
     out = []
     with warehouse.connect(paths().warehouse, read_only=True) as con:
-        has_gate = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'gate' and table_name = 'check_results'"
-        ).fetchone()[0]
+        present = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables where table_schema in ('raw', 'gate')"
+            ).fetchall()
+        }
+        # One query per figure for the whole run, not per report: a run may hold a thousand reports.
+        loads, checks, failures = {}, {}, {}
+        if "raw.report_loads" in present:
+            for report_id, tables, rows in con.execute(
+                "select report_id, table_count, json_extract(row_counts, '$.report_rows')::integer from raw.report_loads "
+                "where run_id = ?",
+                [run_id],
+            ).fetchall():
+                loads[report_id] = (tables or 0, rows or 0)
+        if "gate.check_results" in present:
+            for report_id, severity, count in con.execute(
+                "select report_id, severity, count(*) from gate.check_results where run_id = ? group by all", [run_id]
+            ).fetchall():
+                checks.setdefault(report_id, {})[severity] = count
+            for report_id, suite, message in con.execute(
+                "select report_id, suite, message from gate.failed_rows where run_id = ? and severity = 'ERROR' "
+                "qualify row_number() over (partition by report_id order by suite, source_line) <= 10 "
+                "order by report_id, suite, source_line",
+                [run_id],
+            ).fetchall():
+                failures.setdefault(report_id, []).append(f"{suite}: {message}")
         for report_id in report_ids:
             summary = RunSummary(report_id, result.success, run_id, seconds / max(len(report_ids), 1))
-            load = con.execute(
-                "select table_count, json_extract(row_counts, '$.report_rows')::integer from raw.report_loads "
-                "where report_id = ? and run_id = ?",
-                [report_id, run_id],
-            ).fetchone() if con.execute(
-                "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'report_loads'"
-            ).fetchone()[0] else None
-            if load:
-                summary.tables, summary.rows = load[0] or 0, load[1] or 0
-            if has_gate:
-                for severity, count in con.execute(
-                    "select severity, count(*) from gate.check_results where run_id = ? and report_id = ? group by 1",
-                    [run_id, report_id],
-                ).fetchall():
-                    if severity == "PASS":
-                        summary.checks_passed += count
-                    elif severity == "WARN":
-                        summary.checks_warned += count
-                    else:
-                        summary.checks_failed += count
-                summary.failures = [
-                    f"{suite}: {message}"
-                    for suite, message in con.execute(
-                        "select suite, message from gate.failed_rows where run_id = ? and report_id = ? "
-                        "and severity = 'ERROR' order by suite, source_line limit 10",
-                        [run_id, report_id],
-                    ).fetchall()
-                ]
+            summary.tables, summary.rows = loads.get(report_id, (0, 0))
+            for severity, count in checks.get(report_id, {}).items():
+                if severity == "PASS":
+                    summary.checks_passed += count
+                elif severity == "WARN":
+                    summary.checks_warned += count
+                else:
+                    summary.checks_failed += count
+            summary.failures = failures.get(report_id, [])
             gate_ran = summary.checks_passed + summary.checks_warned + summary.checks_failed > 0
             summary.published = steps.get("published") == "SUCCESS" and not summary.checks_failed
             report_error = error if gate_ran else (error or "the gate did not run for this report")
@@ -268,9 +273,13 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
                 summary.success = summary.published
                 if not summary.published:
                     summary.error = refusal or "publishing failed"
+        quiet = len(summaries) > 50  # a large run lists its failures only; `status` lists every report
         for summary in summaries:
             outcome.reports.append(summary)
-            print(_line(summary), flush=True)
+            if not quiet or not summary.success or summary.checks_failed:
+                print(_line(summary), flush=True)
+        if quiet:
+            print(f"  ok     {sum(s.success and not s.checks_failed for s in summaries)} other reports", flush=True)
     return outcome
 
 

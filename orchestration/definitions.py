@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from .assets.gate import gate
 from .assets.published import published
@@ -14,7 +13,7 @@ from .assets.reports import raw_report
 from .assets.warehouse_models import warehouse_models
 from .automation import schedules, sensors
 from .notifications.sensors import sensors as notification_sensors
-from .resources import ReportRegistryResource, WarehouseResource
+from .resources import InProcessDbtCliResource, ReportRegistryResource, WarehouseResource
 from .settings import DBT_PROJECT_DIR
 
 process_reports = dg.define_asset_job(
@@ -45,10 +44,10 @@ defs = dg.Definitions(
     resources={
         "warehouse": WarehouseResource(),
         "registry": ReportRegistryResource(),
-        "dbt": DbtCliResource(
+        # The dbt installed beside this interpreter, whether or not the venv is on PATH.
+        "dbt": InProcessDbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),
-            # The dbt installed beside this interpreter, whether or not the venv is on PATH.
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
         ),
     },

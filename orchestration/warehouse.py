@@ -161,6 +161,11 @@ def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(columns), dtype=object)
 
 
+def frames_of(rows_by_table: dict[str, list[dict]], extractors: list[Extractor] | None = None) -> dict[str, pd.DataFrame]:
+    """Every table's rows as text frames, ready for `replace_report` (built where the parse runs)."""
+    return {e.table: _frame(rows_by_table[e.table], e.columns) for e in extractors or all_extractors() if rows_by_table.get(e.table)}
+
+
 @dataclass
 class LoadResult:
     report_id: str
@@ -186,9 +191,11 @@ def replace_report(
     rows_by_table: dict[str, list[dict]],
     file_info: dict,
     extractors: list[Extractor] | None = None,
+    frames: dict[str, pd.DataFrame] | None = None,
 ) -> LoadResult:
     """Replace every raw row of one report in one transaction: readers see the old load or the new
-    one, never a mix, never duplicates; on any error the old load stays."""
+    one, never a mix, never duplicates; on any error the old load stays. `frames` (from `frames_of`)
+    saves converting the rows here."""
     started = time.perf_counter()
     extractors = extractors or all_extractors()
     ensure_raw_schema(con, extractors)
@@ -206,7 +213,7 @@ def replace_report(
             old = _rows_as_text(con, extractor, report.report_id) if diffing else {}
             con.execute(f'DELETE FROM {RAW_SCHEMA}."{extractor.table}" WHERE report_id = ?', [report.report_id])
             if rows:
-                frame = _frame(rows, extractor.columns)
+                frame = frames[extractor.table] if frames is not None else _frame(rows, extractor.columns)
                 con.register("incoming_rows", frame)
                 casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in extractor.columns.items())
                 con.execute(f'INSERT INTO {RAW_SCHEMA}."{extractor.table}" SELECT {casts} FROM incoming_rows')

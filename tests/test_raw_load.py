@@ -8,7 +8,7 @@ import pytest
 
 from orchestration import warehouse
 from orchestration.assets.reports import raw_report
-from orchestration.ingest import ingest
+from orchestration.ingest import ingest, ingest_many
 from orchestration.parsing.reader import ReportFormatError
 from orchestration.parsing.registry import load_registry
 from orchestration.partitions import reports_partitions
@@ -54,20 +54,22 @@ def test_a_failing_load_leaves_the_previous_load_intact(seeds, tmp_path, monkeyp
         ingest(con, entry, seeds / "reports")
     before = counts(db)
 
-    # A failure half-way through writing (after some tables were replaced) must roll back.
-    original = warehouse._frame
+    # A failure half-way through writing (after some tables were replaced) must roll back: the third
+    # read of rows to diff comes after the first fact table was deleted and re-inserted.
+    original = warehouse._rows_as_text
     calls = {"n": 0}
 
-    def failing_frame(rows, columns):
+    def failing_read(*args):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("disk full")
-        return original(rows, columns)
+        return original(*args)
 
-    monkeypatch.setattr(warehouse, "_frame", failing_frame)
+    monkeypatch.setattr(warehouse, "_rows_as_text", failing_read)
     with warehouse.connect(db) as con, pytest.raises(RuntimeError, match="disk full"):
         ingest(con, entry, seeds / "reports")
-    monkeypatch.setattr(warehouse, "_frame", original)
+    monkeypatch.setattr(warehouse, "_rows_as_text", original)
+    assert calls["n"] == 3
     assert counts(db) == before
 
     # A truncated, then an empty file: clear error naming the file; the good load stays.
@@ -112,3 +114,42 @@ def test_dagster_bad_report_fails_its_partition_with_file_and_reason(seeds, tmp_
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "chungbuk-sti-2020-h1.txt: the file is binary" in failure.event_specific_data.error.message
+
+
+def raw_rows(db: Path) -> dict[str, list[tuple]]:
+    with warehouse.connect(db, read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' and table_name not in ('report_loads', 'report_changes')"
+        ).fetchall()]
+        return {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in sorted(tables)}
+
+
+def test_parsing_in_worker_processes_loads_exactly_what_one_process_loads(seeds, tmp_path):
+    entries = load_registry(seeds / "reports.yaml")
+    loaded = {}
+    for workers in (0, 2):
+        db = tmp_path / f"w{workers}.duckdb"
+        with warehouse.connect(db) as con:
+            ids = [r.entry.report_id for r in ingest_many(con, entries, seeds / "reports", workers=workers)]
+        assert ids == [e.report_id for e in entries]
+        loaded[workers] = raw_rows(db)
+    assert loaded[0] == loaded[2]
+    assert sum(len(rows) for rows in loaded[2].values()) > 10_000
+
+
+def test_a_bad_report_in_a_parallel_batch_stops_the_batch_with_its_file_and_line(seeds, tmp_path):
+    entries = load_registry(seeds / "reports.yaml")
+    bad = entries[1]
+    path = seeds / "reports" / bad.file
+    # saved as CP949 while the registry says UTF-8: refused at the first Korean line
+    text = "report\n" + path.read_text(encoding="utf-8")
+    path.write_bytes(text.encode("cp949", errors="replace"))
+    first_korean = next(i for i, line in enumerate(text.splitlines(), start=1) if not line.isascii())
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        loaded = ingest_many(con, entries, seeds / "reports", workers=2)
+        assert next(loaded).entry.report_id == entries[0].report_id
+        with pytest.raises(ReportFormatError) as error:
+            next(loaded)
+    assert error.value.path == str(path) and error.value.line == first_korean
+    assert set(counts(db)["report_rows"]) == {entries[0].report_id}  # nothing after the bad report

@@ -16,28 +16,39 @@ from .warehouse_models import warehouse_models
 MART_KEYS = sorted((k for k in warehouse_models.keys if k.path[0] == "marts"), key=lambda k: k.path)
 
 
-class GateNotPassed(Exception):
-    pass
-
-
-def publish_report(con, report_id: str, tables: list[str]) -> dict[str, int]:
-    """Copy one report's mart rows into `published` in one transaction, if its latest gate passed.
+def refusals(con, report_ids: list[str]) -> dict[str, str]:
+    """Why each report that may not be published is refused: no gate verdict yet, or an ERROR.
 
     The latest verdict is the one for the marts as they are: every run that rebuilds a report's
     marts runs its gate before this step (and the warehouse pool serializes runs)."""
-    verdicts = con.execute(
-        "select suite, severity, failed_count from gate.check_results where is_latest and report_id = ?",
-        [report_id],
-    ).fetchall() if con.execute(
+    has_gate = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'gate' and table_name = 'check_results'"
-    ).fetchone()[0] else []
-    if not verdicts:
-        raise GateNotPassed(f"{report_id}: the gate has not checked this report yet; nothing is published")
-    blocking = [f"{suite} ({count} rows)" for suite, severity, count in verdicts if severity == "ERROR"]
-    if blocking:
-        raise GateNotPassed(f"{report_id}: gate failed ({', '.join(blocking)}); not published")
-    counts = {}
+    ).fetchone()[0]
+    verdicts: dict[str, list[tuple]] = {r: [] for r in report_ids}
+    if has_gate:
+        for report_id, suite, severity, count in con.execute(
+            "select report_id, suite, severity, failed_count from gate.check_results "
+            "where is_latest and report_id in (select unnest(?::varchar[])) order by report_id, suite",
+            [report_ids],
+        ).fetchall():
+            verdicts[report_id].append((suite, severity, count))
+    out = {}
+    for report_id, rows in verdicts.items():
+        blocking = [f"{suite} ({count} rows)" for suite, severity, count in rows if severity == "ERROR"]
+        if not rows:
+            out[report_id] = f"{report_id}: the gate has not checked this report yet; nothing is published"
+        elif blocking:
+            out[report_id] = f"{report_id}: gate failed ({', '.join(blocking)}); not published"
+    return out
+
+
+def publish_reports(con, report_ids: list[str], tables: list[str]) -> dict[str, dict[str, int]]:
+    """Replace the published mart rows of these reports (whose gate passed: see `refusals`) in one
+    transaction: readers see every report's previous rows or every report's new ones."""
+    if not report_ids:
+        return {}
     con.execute("create schema if not exists published")
+    counts: dict[str, dict[str, int]] = {r: {} for r in report_ids}
     con.execute("begin transaction")
     try:
         for table in tables:
@@ -51,9 +62,15 @@ def publish_report(con, report_id: str, tables: list[str]) -> dict[str, int]:
             ).fetchall():
                 if name not in published_cols:
                     con.execute(f'alter table published.{table} add column "{name}" {dtype}')
-            con.execute(f"delete from published.{table} where report_id = ?", [report_id])
-            con.execute(f"insert into published.{table} by name select * from marts.{table} where report_id = ?", [report_id])
-            counts[table] = con.execute(f"select count(*) from published.{table} where report_id = ?", [report_id]).fetchone()[0]
+            selected = "report_id in (select unnest(?::varchar[]))"
+            con.execute(f"delete from published.{table} where {selected}", [report_ids])
+            con.execute(f"insert into published.{table} by name select * from marts.{table} where {selected}", [report_ids])
+            for report_id in report_ids:
+                counts[report_id][table] = 0
+            for report_id, count in con.execute(
+                f"select report_id, count(*) from published.{table} where {selected} group by 1", [report_ids]
+            ).fetchall():
+                counts[report_id][table] = count
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -79,20 +96,23 @@ def publish_report(con, report_id: str, tables: list[str]) -> dict[str, int]:
 )
 def published(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     tables = [k.path[-1] for k in MART_KEYS]
-    totals = {t: 0 for t in tables}
-    refused = []
+    report_ids = list(context.partition_keys)
     with warehouse.connect() as con:
-        for report_id in context.partition_keys:
-            try:
-                counts = publish_report(con, report_id, tables)
-            except GateNotPassed as exc:
-                refused.append(str(exc))
-                context.log.error(str(exc))
-                continue
-            context.log.info(f"{report_id}: published {counts}")
-            for t, n in counts.items():
-                totals[t] += n
+        refused = refusals(con, report_ids)
+        counts = publish_reports(con, [r for r in report_ids if r not in refused], tables)
+    for message in list(refused.values())[:50]:
+        context.log.error(message)
+    if len(counts) <= 20:
+        for report_id, by_table in counts.items():
+            context.log.info(f"{report_id}: published {by_table}")
+    else:
+        context.log.info(f"{len(counts)} reports published")
     if refused:
-        raise dg.Failure(description="; ".join(refused), metadata={"refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused))})
+        raise dg.Failure(
+            description="; ".join(refused.values()),
+            metadata={"refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused.values()))},
+        )
     for table in tables:
-        yield dg.MaterializeResult(asset_key=["published", table], metadata={"dagster/row_count": totals[table]})
+        yield dg.MaterializeResult(
+            asset_key=["published", table], metadata={"dagster/row_count": sum(c[table] for c in counts.values())}
+        )

@@ -1,10 +1,13 @@
 """Raw layer: each report partition parsed once and loaded into the `raw` schema atomically."""
 
+import time
 
 import dagster as dg
+from pydantic import Field
 
-from ..ingest import ingest
+from ..ingest import POOL_THRESHOLD, ingest_many, parse_workers
 from ..parsing.extractors import all_extractors
+from ..parsing.registry import ReportEntry
 from ..parsing.reader import ReportFormatError
 from ..partitions import WAREHOUSE_POOL, reports_partitions
 from ..resources import ReportRegistryResource, WarehouseResource
@@ -20,6 +23,23 @@ def _preview(rows: list[dict], limit: int = 8) -> str:
     for row in rows[:limit]:
         lines.append("| " + " | ".join(str(row.get(c, "")).replace("|", "/")[:40] for c in columns) + " |")
     return "\n".join(lines)
+
+
+class RawReportConfig(dg.Config):
+    parse_workers: int = Field(
+        default=0,
+        description="Processes that parse reports while the step loads them; 0 = one per core when the "
+        f"run has at least {POOL_THRESHOLD} reports, none below.",
+    )
+
+
+def _entries(registry: ReportRegistryResource, report_ids: list[str]) -> list[ReportEntry]:
+    """Registry entries of many reports from one read of the registry."""
+    entries = {e.report_id: e for e in registry.entries()}
+    unknown = [r for r in report_ids if r not in entries]
+    if unknown:
+        registry.entry(unknown[0])  # raises the registry's own error, naming the file
+    return [entries[r] for r in report_ids]
 
 
 @dg.multi_asset(
@@ -46,29 +66,43 @@ def _preview(rows: list[dict], limit: int = 8) -> str:
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
 )
-def raw_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource, registry: ReportRegistryResource):
+def raw_report(
+    context: dg.AssetExecutionContext, config: RawReportConfig, warehouse: WarehouseResource, registry: ReportRegistryResource
+):
     """Parse each report of the run and replace its raw rows in one transaction per report."""
     totals: dict[str, int] = {e.table: 0 for e in RAW_EXTRACTORS}
     previews: dict[str, list[dict]] = {}
     sources: list[str] = []
+    report_ids = list(context.partition_keys)
+    entries = _entries(registry, report_ids)
+    workers = parse_workers(len(entries), config.parse_workers)
+    context.log.info(f"{len(entries)} reports to parse and load ({f'{workers} parse processes' if workers else 'in process'})")
+    # Every report is logged in a small run; a large one logs progress every ~5 % (each log line is a
+    # Dagster event written to the run storage).
+    every = 1 if len(entries) <= 20 else max(1, len(entries) // 20)
+    started = time.perf_counter()
     with warehouse.connect() as con:
-        for report_id in context.partition_keys:
-            entry = registry.entry(report_id)
+        loaded = ingest_many(con, entries, registry.reports_dir, context.run.run_id, workers)
+        for position, entry in enumerate(entries, start=1):
             try:
-                result = ingest(con, entry, registry.reports_dir, run_id=context.run.run_id)
+                result = next(loaded)
             except ReportFormatError as exc:
                 raise dg.Failure(
-                    description=f"Report {report_id}: {exc}",
-                    metadata={"report_id": report_id, "file": exc.path, "line": exc.line or 0},
+                    description=f"Report {entry.report_id}: {exc}",
+                    metadata={"report_id": entry.report_id, "file": exc.path, "line": exc.line or 0},
                     allow_retries=False,
                 ) from exc
-            sources.append(f"{report_id}: {entry.file} (sha256 {result.sha256[:12]}…)")
-            context.log.info(
-                f"{report_id}: {len(result.report.lines)} lines, {len(result.report.tables)} tables, "
-                f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"
-            )
+            sources.append(f"{entry.report_id}: {entry.file} (sha256 {result.sha256[:12]}…)")
+            if every == 1:
+                context.log.info(
+                    f"{entry.report_id}: {len(result.report.lines)} lines, {len(result.report.tables)} tables, "
+                    f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"
+                )
+            elif position % every == 0 or position == len(entries):
+                elapsed = time.perf_counter() - started
+                context.log.info(f"{position}/{len(entries)} reports loaded in {elapsed:.0f}s ({position / elapsed:.1f}/s)")
             for issue in getattr(result.report, "issues", []) or []:
-                context.log.warning(f"{report_id}: {issue}")
+                context.log.warning(f"{entry.report_id}: {issue}")
             for table, count in result.load.row_counts.items():
                 totals[table] = totals.get(table, 0) + count
             for table, rows in result.rows.items():

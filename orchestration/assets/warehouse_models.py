@@ -1,7 +1,7 @@
 """dbt models as Dagster assets: staging, intermediate, marts and reconciliation, per report partition."""
 
 
-import json
+import contextlib
 import os
 from typing import Any, Mapping
 
@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from ..dbt_manifest import manifest_path
+from ..gate.warmup import import_great_expectations_in_background
 from ..partitions import WAREHOUSE_POOL, reports_partitions
 from ..settings import paths
 
@@ -31,14 +32,37 @@ class LayeredTranslator(DagsterDbtTranslator):
 TRANSLATOR = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def dbt_env() -> dict[str, str]:
-    """Environment for dbt: the configured warehouse and a target folder under the run home."""
+def dbt_env(report_ids: list[str]) -> dict[str, str]:
+    """Environment for dbt: the configured warehouse, logs under the run home and the reports to build.
+
+    The reports travel in $BUDGET_RECON_REPORT_IDS, not `--vars`: changed vars make dbt re-parse the
+    whole project, while the macro reads the variable only when executing (macros/report_selection.sql).
+    """
     home = paths()
+    selection = ",".join(report_ids)
+    if len(selection) > 100_000:  # Linux refuses one environment string over 128 KiB
+        raise dg.Failure(f"{len(report_ids)} reports in one dbt build is more than the environment can pass; run fewer per run")
     return {
         "BUDGET_RECON_WAREHOUSE": str(home.warehouse),
-        "DBT_TARGET_PATH": str(home.dbt_target),
         "DBT_LOG_PATH": str(home.home / "dbt" / "logs"),
+        "BUDGET_RECON_REPORT_IDS": selection,
     }
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """`DbtCliResource.cli` hands dbt a copy of os.environ: set ours for that call only, so one run's
+    report selection never leaks into a later dbt started by the same process."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @dbt_assets(
@@ -49,12 +73,14 @@ def dbt_env() -> dict[str, str]:
     pool=WAREHOUSE_POOL,
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` of the selected models for the run's reports only (the `report_ids` var)."""
+    """`dbt build` of the selected models for the run's reports only."""
     report_ids = list(context.partition_keys)
-    context.log.info(f"dbt build for reports: {', '.join(report_ids)}")
-    os.environ.update(dbt_env())
-    args = ["build", "--vars", json.dumps({"report_ids": report_ids})]
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    context.log.info(f"dbt build for {len(report_ids)} reports: {', '.join(report_ids[:20])}{' …' if len(report_ids) > 20 else ''}")
+    import_great_expectations_in_background()  # for the gate step, while dbt runs
+    # One target folder for every run (the warehouse pool runs one dbt at a time): dbt's partial parse
+    # state lives there; dagster-dbt's default, a new folder per run, means a full parse every run.
+    with _environment(dbt_env(report_ids)):
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=paths().dbt_target)
     try:
         yield from invocation.stream()
     except BaseException:
