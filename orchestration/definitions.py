@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,9 +13,14 @@ from .assets.published import published
 from .assets.reports import raw_report
 from .assets.warehouse_models import warehouse_models
 from .automation import schedules, sensors
+from .event_storage import EVENT_BATCH_SIZE
 from .notifications.sensors import sensors as notification_sensors
 from .resources import InProcessDbtCliResource, ReportRegistryResource, WarehouseResource
 from .settings import DBT_PROJECT_DIR
+
+# Every process that executes runs loads this module: have Dagster hand a step's per-partition asset
+# events to the event log in batches (written in one transaction by orchestration/event_storage.py).
+os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
 
 process_reports = dg.define_asset_job(
     name="process_reports",

@@ -19,6 +19,7 @@ from ..notifications import notify_gate_result
 from ..partitions import WAREHOUSE_POOL, reports_partitions
 from ..resources import WarehouseResource
 from ..settings import EXPECTATIONS_DIR, paths
+from .metadata import LIST_LIMIT, markdown_list
 
 SUITES = load_suites(EXPECTATIONS_DIR)
 GATE_RESULTS = dg.AssetKey(["gate", "validation_results"])
@@ -69,7 +70,7 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         for report_gate in gates:
             reports.append(write_discrepancy_report(con, report_gate.report_id, run_id, home.discrepancy_reports))
             summaries.append(
-                f"- **{report_gate.report_id}**: {report_gate.severity} "
+                f"**{report_gate.report_id}**: {report_gate.severity} "
                 f"({sum(r.severity == PASS for r in report_gate.results)}/{len(report_gate.results)} suites pass)"
             )
         failures = {suite.name: failed_rows_of_reports(con, run_id, report_ids, suite.name) for suite in SUITES}
@@ -77,12 +78,15 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         notify_gate_result(con, run_id, report_ids, reports, job_name=context.job_name, log=context.log)
     docs = validator.build_docs()
     docs_url = docs.as_uri() if docs else None
-    report_links = "\n".join(f"- [{p.parent.name}]({p.as_uri()})" for p in reports)
+    # Failing reports first: they are the ones a reader of a capped list needs.
+    order = sorted(range(len(gates)), key=lambda i: gates[i].severity != ERROR)
+    summaries = [summaries[i] for i in order]
+    report_links = [f"[{reports[i].parent.name}]({reports[i].as_uri()})" for i in order]
     yield dg.MaterializeResult(
         asset_key=GATE_RESULTS,
         metadata=_clean(
             {
-                "reports": dg.MetadataValue.md("\n".join(summaries)),
+                "reports": markdown_list(summaries),
                 "data_docs": dg.MetadataValue.url(docs_url) if docs_url else None,
                 "suites": len(SUITES),
             }
@@ -92,8 +96,9 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         asset_key=DISCREPANCY_REPORT,
         metadata=_clean(
             {
-                "html": dg.MetadataValue.md(report_links) if reports else None,
-                "markdown": dg.MetadataValue.md(reports[0].with_suffix(".md").read_text(encoding="utf-8"))
+                "html": markdown_list(report_links) if reports else None,
+                # the first (failing first) report's, whole when it is short: copied into every partition's event
+                "markdown": dg.MetadataValue.md(_capped(reports[order[0]].with_suffix(".md").read_text(encoding="utf-8")))
                 if reports
                 else None,
             }
@@ -119,6 +124,10 @@ def _progress(context: dg.AssetExecutionContext, report_count: int):
             context.log.info(f"{done}/{total} report × suite verdicts; latest: {message}")
 
     return log
+
+
+def _capped(text: str, limit: int = 20_000) -> str:
+    return text if len(text) <= limit else text[:limit] + "\n\n… (cut here: the full report is in the html files listed above)"
 
 
 def _clean(metadata: dict) -> dict:
@@ -157,7 +166,7 @@ def _check_result(suite, gates, failures: pd.DataFrame, docs_url, reports) -> dg
         metadata=_clean(
             {
                 "table": suite.table,
-                "reports": ", ".join(g.report_id for g in gates),
+                "reports": f"{len(gates)}: " + ", ".join(g.report_id for g in gates[:LIST_LIMIT]) + (" …" if len(gates) > LIST_LIMIT else ""),
                 "rows_checked": sum(
                     next(r.row_count for r in g.results if r.suite.name == suite.name) for g in gates
                 ),

@@ -11,6 +11,7 @@ from ..parsing.registry import ReportEntry
 from ..parsing.reader import ReportFormatError
 from ..partitions import WAREHOUSE_POOL, reports_partitions
 from ..resources import ReportRegistryResource, WarehouseResource
+from .metadata import markdown_list
 
 RAW_EXTRACTORS = all_extractors()
 
@@ -110,14 +111,14 @@ def raw_report(
                     previews[table] = rows[:8]
     yield dg.MaterializeResult(
         asset_key=["raw", "report_loads"],
-        metadata={"dagster/row_count": len(sources), "reports": dg.MetadataValue.md("\n".join(f"- {s}" for s in sources))},
+        metadata={"dagster/row_count": len(sources), "reports": markdown_list(sources)},
     )
     for extractor in RAW_EXTRACTORS:
         yield dg.MaterializeResult(
             asset_key=["raw", extractor.table],
             metadata={
                 "dagster/row_count": totals[extractor.table],
-                "reports": dg.MetadataValue.md("\n".join(f"- {s}" for s in sources)),
+                "reports": markdown_list(sources),
                 "preview": dg.MetadataValue.md(_preview(previews.get(extractor.table, []))),
             },
         )
