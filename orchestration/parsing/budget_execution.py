@@ -32,6 +32,7 @@ from .values import (
     UNIT_FACTORS,
     clean_name,
     is_value_like,
+    memoize,
     parse_date,
     parse_unit_line,
     parse_value,
@@ -144,15 +145,25 @@ _DEPT_SUFFIX = (re.compile(r"\(([^()]+)\)\s*$"), re.compile(r"\s-\s*([^-]+?)\s*$
 # Finding the tables
 
 
+_ANY_HEADER_WORD = re.compile("|".join(w for words in _HEADER_WORDS.values() for w in words))
+
+
+@memoize
+def _header_columns(cell: str) -> tuple[str, ...]:
+    """The header columns a cell's label may stand for, in `_HEADER_WORDS` order."""
+    key = squash(cell)
+    if not key or _ANY_HEADER_WORD.search(key) is None:
+        return ()
+    # (a word the key starts with is a word it contains)
+    return tuple(column for column, words in _HEADER_WORDS.items() if any(w in key for w in words))
+
+
 def _header_map(row: Row) -> dict[str, int] | None:
     """Column positions of an execution header row, or None when the row is not one."""
     found: dict[str, int] = {}
     for index, cell in enumerate(row.cells):
-        key = squash(cell)
-        if not key:
-            continue
-        for column, words in _HEADER_WORDS.items():
-            if column not in found and any(key.startswith(w) or w in key for w in words):
+        for column in _header_columns(cell):  # the first one not taken yet
+            if column not in found:
                 found[column] = index
                 break
     if all(m in found for m in _MEASURES) and found["budget"] < found["executed"] < found["balance"]:

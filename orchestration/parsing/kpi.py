@@ -116,7 +116,7 @@ def split_markers(label: str, periods: bool = False) -> tuple[str, list[str]]:
         markers.append(content)
         return ""
 
-    text = _TAG.sub(tag, label)
+    text = _TAG.sub(tag, label) if "^{" in label else label
     out: list[str] = []
     pos = 0
     for match in _FOOTNOTE.finditer(text):
@@ -137,7 +137,7 @@ def split_markers(label: str, periods: bool = False) -> tuple[str, list[str]]:
             return ""
 
         text = _PERIOD_MARKER.sub(period, text)
-    return clean_prose_name(re.sub(r"\s+", " ", text).strip()), markers
+    return clean_prose_name(" ".join(text.split())), markers  # (the regex \s is str.isspace)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ class Line:
         return not self.text and not self.bullet
 
 
-_BULLETS = ("□", "○", "-", "※", "→", "➔", "⇒", "◆", "*", "·")
+_BULLETS = ("□", "○", "-", "※", "→", "➔", "⇒", "◆", "*", "·")  # one character each (read_line relies on it)
 
 
 def read_line(no: int, raw: str) -> Line:
@@ -170,12 +170,15 @@ def read_line(no: int, raw: str) -> Line:
     bold = "**" in body
     text = strip_markup(body)
     bullet = None
-    for mark in _BULLETS:
-        if text.startswith(mark) and (mark != "*" or not text.startswith("**")):
-            bullet = mark
-            text = text[len(mark) :].strip()
-            break
+    mark = text[:1]  # every bullet is one character
+    if mark in _BULLETS and (mark != "*" or not text.startswith("**")):
+        bullet = mark
+        text = text[1:].strip()
     return Line(no, raw, indent, heading, bold, bullet, text)
+
+
+# A part heading starts with a roman numeral; removing markup only deletes characters (an entity aside).
+_MAY_BE_PART = re.compile(r"[IVXⅠ-Ⅹ&]")
 
 
 def _part_bounds(report: Report, part: int) -> tuple[int, int] | None:
@@ -183,7 +186,7 @@ def _part_bounds(report: Report, part: int) -> tuple[int, int] | None:
     start = None
     pattern = re.compile(r"^([IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])\s*\.\s*\S")
     for no, raw in enumerate(report.lines, start=1):
-        if "\t" in raw:
+        if "\t" in raw or _MAY_BE_PART.search(raw) is None:
             continue
         text = strip_markup(normalize_text(raw).strip().lstrip("#"))
         match = pattern.match(text)
@@ -198,7 +201,7 @@ def _part_bounds(report: Report, part: int) -> tuple[int, int] | None:
 
 
 def _row(report: Report, line: Line, **values) -> dict:
-    row = {column: None for column in COLUMNS}
+    row = dict.fromkeys(COLUMNS)
     row.update(report_id=report.report_id, source_line=line.no, line_text=line.raw, measure_seq=1)
     row.update(values)
     return row
@@ -225,6 +228,7 @@ _KPI_GLUED = re.compile(
     rf"(?:(?P<actual>{_Q})\s*(?P<aunit>{_UNIT})|(?P<status>{_STATUS})){_RATE}\s*\)\s*$"
 )
 _KPI_STATUS_ONLY = re.compile(rf"^(?P<name>.*?)\s*\(\s*(?P<status>{_STATUS})\s*\)\s*$")
+_EXTRA_COLON = re.compile(r"\s:\s|\s:$|^[^(]*:\s")
 
 
 @dataclass
@@ -243,7 +247,8 @@ class KpiMatch:
 
 def match_kpi(text: str, allow_status_only: bool = False) -> KpiMatch | None:
     """The `(target) : actual[, rate%]` pattern at the end of a KPI line, or None for descriptions."""
-    for pattern, flag in ((_KPI_GLUED, "glued_parentheses"), (_KPI, None)):
+    patterns = ((_KPI_GLUED, "glued_parentheses"), (_KPI, None)) if ":" in text else ()  # both need a ':'
+    for pattern, flag in patterns:
         m = pattern.match(text)
         if not m:
             continue
@@ -260,7 +265,7 @@ def match_kpi(text: str, allow_status_only: bool = False) -> KpiMatch | None:
             if g["rate"] and not re.search(r",\s*" + re.escape(g["rate"]) + r"\s*%\s*$", text):
                 flags.append("rate_without_comma")
         name = g["name"].strip()
-        if re.search(r"\s:\s|\s:$|^[^(]*:\s", name):
+        if _EXTRA_COLON.search(name):
             flags.append("extra_colon")
         value_start = m.start("open") if pattern is _KPI and g["open"] else m.start("target")
         if pattern is _KPI_GLUED:
@@ -285,18 +290,28 @@ def match_kpi(text: str, allow_status_only: bool = False) -> KpiMatch | None:
     return None
 
 
-def _task_blocks(report: Report, first: int, last: int) -> list[tuple[Line, list[Line]]]:
+# squash only deletes characters (an entity aside): '추진여건' / '이행과제' need their last letter
+_MAY_END_TASK = re.compile(r"[건제&]")
+
+
+def _read_lines(report: Report, first: int, last: int) -> list[Line]:
+    return [read_line(no, report.line(no)) for no in range(first, last + 1)]
+
+
+def _task_blocks(
+    report: Report, first: int, last: int, lines: list[Line] | None = None
+) -> list[tuple[Line, list[Line]]]:
     """(task header, lines of the task) for every `N 이행과제 X-Y` header in the part. A task ends at
-    the next task header, at the next department's `추진여건` / `이행과제` list, or at the part's end."""
+    the next task header, at the next department's `추진여건` / `이행과제` list, or at the part's end.
+    `lines`: the part's lines already read (`_read_lines`)."""
     blocks: list[tuple[Line, list[Line]]] = []
     current: list[Line] | None = None
-    for no in range(first, last + 1):
-        line = read_line(no, report.line(no))
+    for line in lines if lines is not None else _read_lines(report, first, last):
         if _TASK_HEADER.match(line.text):
             current = []
             blocks.append((line, current))
             continue
-        if squash(line.text) in ("추진여건", "이행과제") and not line.bullet:
+        if not line.bullet and _MAY_END_TASK.search(line.text) and squash(line.text) in ("추진여건", "이행과제"):
             current = None
             continue
         if current is not None:
@@ -304,10 +319,10 @@ def _task_blocks(report: Report, first: int, last: int) -> list[tuple[Line, list
     return blocks
 
 
-def _task_header_rows(report: Report, first: int, last: int) -> list[dict]:
+def _task_header_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
     departments = numbered_entries(report, part=3)
     rows: list[dict] = []
-    for header, lines in _task_blocks(report, first, last):
+    for header, lines in _task_blocks(report, first, last, part_lines):
         m = _TASK_HEADER.match(header.text)
         dept_no, task_no = int(m.group(1)), int(m.group(2))
         task_code = f"{dept_no}-{task_no}"
@@ -505,9 +520,9 @@ def _match_goal(text: str, goals: dict[int, str]) -> int | None:
     return None
 
 
-def _goal_heading_rows(report: Report, first: int, last: int) -> list[dict]:
+def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
     goals = numbered_entries(report, part=3)
-    lines = [read_line(no, report.line(no)) for no in range(first, last + 1)]
+    lines = part_lines if part_lines is not None else _read_lines(report, first, last)
     rows: list[dict] = []
     goal_no: int | None = None
     task_no: int | None = None
@@ -659,10 +674,11 @@ def extract(report: Report) -> list[dict]:
     if bounds is None:
         return []
     first, last = bounds
-    has_task_headers = any(_TASK_HEADER.match(read_line(n, report.line(n)).text) for n in range(first, last + 1))
+    lines = _read_lines(report, first, last)  # read once for both passes (Line objects are not modified)
+    has_task_headers = any(_TASK_HEADER.match(line.text) for line in lines)
     if has_task_headers:
-        return _task_header_rows(report, first, last)
-    return _goal_heading_rows(report, first, last)
+        return _task_header_rows(report, first, last, lines)
+    return _goal_heading_rows(report, first, last, lines)
 
 
 EXTRACTOR = Extractor(

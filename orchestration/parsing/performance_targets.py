@@ -97,6 +97,7 @@ def _b_rows(report: Report, pt: ProgramTable) -> list[dict]:
     unit = indicator_unit(indicator)
     money = _money_unit(pt)
     note = _footnote(report, pt)
+    target_table = _target_table(indicator)
     for node in pt.nodes:
         chain = node.chain + [None, None, None]
         is_item = node.kind in ("item", "subtotal")
@@ -128,7 +129,7 @@ def _b_rows(report: Report, pt: ProgramTable) -> list[dict]:
                     "table_no": pt.table.table_no,
                     "source_line": node.line_no,
                     "occurrence": pt.occurrence,
-                    "target_table": _target_table(indicator),
+                    "target_table": target_table,
                     "indicator": indicator,
                     "indicator_group": None,
                     "indicator_unit": unit,
@@ -164,13 +165,24 @@ _HEADLINE = re.compile(
 )
 
 
+def _may_hold_headline(text: str) -> bool:
+    """False when no cell in `text` can read '(ROI)' once its markup is removed. strip_markup only
+    deletes characters (tags, '**', escapes) and collapses spaces, and decodes entities: only numeric
+    ones ('&#82;') decode to R, O or I; named ones may decode to '<', '*' or a backslash."""
+    if "ROI" in text or "&#" in text:
+        return True
+    if "R" not in text or "O" not in text or "I" not in text:
+        return False
+    return "*" in text or "<" in text or "\\" in text or "&" in text
+
+
 def _headline_rows(report: Report) -> list[dict]:
     out: list[dict] = []
     year = report_fiscal_year(report)
     occurrence = 0
     for table in report.tables:
         for row in table.rows:
-            if row.role == "dash":
+            if row.role == "dash" or not _may_hold_headline("\t".join(row.cells)):
                 continue
             cells = [(i, _HEADLINE.match(strip_markup(c))) for i, c in enumerate(row.cells)]
             hits = [(i, m) for i, m in cells if m]
@@ -324,6 +336,8 @@ def _k3_year(token: str) -> tuple[str, int] | None:
 
 def _k3_columns(table: Table) -> list[tuple[str, int, str, str]] | None:
     """[(period, fiscal_year, measure, column label)] × 12 for a K3 header, else None."""
+    if not any(len(r.cells) >= K3_WIDTH for r in table.rows if r.role in ("header", "repeated_header")):
+        return None  # no header row wide enough for the measure words
     years: list[tuple[str, int, str]] = []
     words: list[str] = []
     for row in table.rows:

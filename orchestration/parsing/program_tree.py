@@ -124,20 +124,21 @@ def _year(token: str) -> int | None:
 def _columns(table: Table) -> tuple[str, list[Column]] | None:
     """(kind, 9 columns) when the header has the year blocks and the measure words of B1 or B2/B3."""
     rows = [r for r in table.rows if r.role == "header"]
+    if not any(len(r.cells) >= VALUE_WIDTH for r in rows):
+        return None  # no header row wide enough for the measure words
+    row_cells = [[strip_markup(c) for c in row.cells] for row in rows]
+    if not any("사업명" in squash(c) for cells in row_cells for c in cells):
+        return None
     year_tokens: list[str] = []
     words: list[str] = []
-    has_name = False
-    for row in rows:
-        cells = [strip_markup(c) for c in row.cells]
-        if any("사업명" in squash(c) for c in cells):
-            has_name = True
+    for cells in row_cells:
         years = [c for c in cells if _year(c) or squash(c) == "증감"]
         if len(years) >= 2:
             year_tokens = years
         measure = [squash(c) for c in cells if squash(c) in BUDGET_WORDS + TARGET_WORDS]
         if len(measure) >= VALUE_WIDTH:
             words = measure[-VALUE_WIDTH:]
-    if not has_name or not year_tokens or len(words) != VALUE_WIDTH or VALUE_WIDTH % len(year_tokens):
+    if not year_tokens or len(words) != VALUE_WIDTH or VALUE_WIDTH % len(year_tokens):
         return None
     if set(words) <= set(BUDGET_WORDS):
         kind = "budget"
@@ -220,7 +221,7 @@ def _read_row(row: Row, line_row_id: str) -> Node:
     values = []
     in_new_block = False
     for cell in window:
-        if _NEW_BLOCK.search(cell):
+        if "편성" in cell and _NEW_BLOCK.search(cell):
             in_new_block = True
             flags.append("new_program_block")
             values.append(parse_value(cell))

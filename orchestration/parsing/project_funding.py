@@ -30,7 +30,7 @@ from decimal import Decimal
 from .extractors import Extractor
 from .reader import Report, Table
 from .structure import match_department, numbered_entries
-from .values import UNIT_FACTORS, clean_name, parse_value, squash, strip_html, strip_markup, to_won
+from .values import UNIT_FACTORS, clean_name, memoize, parse_value, squash, strip_html, strip_markup, to_won
 
 # ---------------------------------------------------------------------------------------------
 # Funding expressions: AMOUNT UNIT? ( SOURCE AMOUNT? UNIT? [( … )] {sep SOURCE …} )
@@ -66,12 +66,16 @@ _ESCAPES = re.compile(r"\\([_*\[\]#<>\-])")
 _BOLD_MARK = re.compile(r"(?<![*\w])\*\*(?=[^\s*])|(?<=[^\s*])\*\*(?![*\w])")
 
 
+@memoize
 def clean_text(text: str) -> str:
     """A prose line or cell with HTML, escapes and markdown bold removed, keeping masked amounts
     (`***천원`, `시비**억`) intact (values.strip_markup would turn `***` into `*`)."""
     text, _ = strip_html(text)
-    text = _ESCAPES.sub(r"\1", text)
-    return re.sub(r"\s+", " ", _BOLD_MARK.sub("", text)).strip()
+    if "\\" in text:
+        text = _ESCAPES.sub(r"\1", text)
+    if "*" not in text:
+        return text  # strip_html already collapsed the whitespace
+    return " ".join(_BOLD_MARK.sub("", text).split())
 
 
 def _unit(text: str | None) -> str | None:
@@ -168,10 +172,16 @@ def _read_sources(text: str, pos: int, parent_unit: str | None) -> tuple[list[Pa
         separated = False
 
 
+# Every expression has a money unit (ending in 원 or 억) followed by spaces or tabs and '('.
+_UNIT_PAREN = re.compile(r"[원억][ \t]*\(")
+
+
 def find_funding(text: str) -> list[FundingExpr]:
     """Every funding expression in a line or cell: an amount with a money unit followed by a
     parenthesis listing funding sources. '장비 계약(4.68억)' and '(350억 규모)' are not."""
     found: list[FundingExpr] = []
+    if _UNIT_PAREN.search(text) is None:  # no money unit followed by '('
+        return found
     pos = 0
     for match in _AMOUNT_RE.finditer(text):
         if match.start() < pos or not match.group("unit"):
@@ -304,6 +314,14 @@ def _is_contact_row(line: str) -> list[str] | None:
     return None
 
 
+def _may_be_key_project(line: str) -> bool:
+    """False when `_KEY_PROJECT` cannot match the line with its markup removed: it needs '현안', and
+    removing markup only deletes tags, '**' and escape backslashes (and decodes entities)."""
+    if "현안" in line or "&" in line:
+        return True
+    return "현" in line and "안" in line and ("<" in line or "*" in line or "\\" in line)
+
+
 def project_blocks(report: Report) -> list[ProjectBlock]:
     """Key-project blocks: `현안사업 N : name`, or `N. name` inside a part titled …현안사업.
     A block runs from its heading to the contact row (부서명 | …) or the next heading / part."""
@@ -312,8 +330,13 @@ def project_blocks(report: Report) -> list[ProjectBlock]:
     in_key_part = labelled_part = False
     current: ProjectBlock | None = None
     for number, line in enumerate(report.lines, start=1):
-        text = strip_markup(line) if "\t" not in line else ""
-        part = _ROMAN_PART.match(line.strip()) if "\t" not in line else None
+        if "\t" in line:
+            text, part = "", None
+        else:
+            part = _ROMAN_PART.match(line.strip())
+            if part is None and not in_key_part and current is None and not _may_be_key_project(line):
+                continue  # outside any key part and block, not a heading: nothing below applies
+            text = strip_markup(line)
         if part and len(text) < 60:
             in_key_part = "현안사업" in squash(part.group("title"))
             labelled_part = False
@@ -427,7 +450,7 @@ def _won(number: Decimal | None, unit: str | None) -> Decimal | None:
 
 
 def _row(report: Report, **values) -> dict:
-    row = {name: None for name in COLUMNS}
+    row = dict.fromkeys(COLUMNS)
     row["report_id"] = report.report_id
     row.update(values)
     return row
@@ -556,6 +579,11 @@ def _expr_rows(
     return rows
 
 
+def _may_hold_funding(cell: str) -> bool:
+    """False when clean_text(cell) has no '(' or no money unit (it can add one only by decoding an entity)."""
+    return ("(" in cell or "&" in cell) and ("원" in cell or "억" in cell or "&" in cell)
+
+
 def _funding_statements(report: Report, blocks: list[ProjectBlock]) -> list[dict]:
     """Funding expressions in prose lines and in table cells."""
     rows: list[dict] = []
@@ -566,14 +594,20 @@ def _funding_statements(report: Report, blocks: list[ProjectBlock]) -> list[dict
     for number, line in enumerate(report.lines, start=1):
         if "(" not in line:
             continue
+        if "원" not in line and "억" not in line and "&" not in line:
+            continue  # no money unit in any cell: find_funding finds nothing
         table = table_at.get(number) if "\t" in line else None
         if table is not None:
-            texts = [clean_text(c) for c in line.split("\t")]
+            cells = line.split("\t")
+            if not any(_may_hold_funding(c) for c in cells):
+                continue
+            texts = [clean_text(c) for c in cells]
         else:
             texts = [clean_text(line)]
         exprs: list[tuple[int, FundingExpr]] = []
         for index, text in enumerate(texts):
-            exprs.extend((index, e) for e in find_funding(text))
+            if _UNIT_PAREN.search(text):  # else find_funding finds nothing
+                exprs.extend((index, e) for e in find_funding(text))
         if not exprs:
             continue
         block = _block_at(blocks, number)
@@ -638,9 +672,10 @@ _SUBTOTAL = re.compile(r"^(?P<name>.+?)\s*\(\s*(?P<n>\d+)\s*건\s*\)$")
 _TOTAL_LABELS = {"합계", "총계", "계", "총합계"}
 
 
-def _header_index(header: list[str], *keys: str) -> int | None:
-    for index, cell in enumerate(header):
-        if any(squash(cell).startswith(k) for k in keys):
+def _key_index(squashed: list[str], *keys: str) -> int | None:
+    """Position of the first header cell (squashed) that starts with one of `keys`."""
+    for index, key in enumerate(squashed):
+        if key.startswith(keys):
             return index
     return None
 
@@ -658,13 +693,14 @@ def _project_tables(report: Report) -> list[dict]:
         if not table.header:
             continue
         header = table.header[0].cells
-        i_no = _header_index(header, "번호")
-        i_name = _header_index(header, "사업명")
-        i_period = _header_index(header, "사업기간")
-        i_amount = _header_index(header, "사업비")
-        i_ministry = _header_index(header, "주관부처", "주관기관")
+        squashed = [squash(c) for c in header]
+        i_no = _key_index(squashed, "번호")
+        i_name = _key_index(squashed, "사업명") if i_no is not None else None
+        i_period = _key_index(squashed, "사업기간") if i_name is not None else None
+        i_amount = _key_index(squashed, "사업비") if i_period is not None else None
         if None in (i_no, i_name, i_period, i_amount):
             continue
+        i_ministry = _key_index(squashed, "주관부처", "주관기관")
         unit = _header_unit(header[i_amount])
         if unit is None:
             money = [u for u in table.units if u in UNIT_FACTORS]

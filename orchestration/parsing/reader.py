@@ -23,8 +23,12 @@ class ReportFormatError(ValueError):
     def __init__(self, path: str | Path, message: str, line: int | None = None):
         self.path = str(path)
         self.line = line
+        self.message = message
         where = f"{self.path}, line {line}" if line else self.path
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # raised in a parse worker process, re-raised in the loader
+        return (type(self), (self.path, self.message, self.line))
 
 
 @dataclass
@@ -85,7 +89,8 @@ AUTO = "auto"  # registry value: detect UTF-8 (with or without BOM), UTF-16 (BOM
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Characters a wrongly decoded Korean text is made of: replacement characters, Latin-1 letters
 # (UTF-8 read as Latin-1/CP1252) and CJK ideographs (UTF-8 read as CP949 lands in its Hanja rows).
-_SUSPECT = re.compile(r"[\ufffd\u00c0-\u00ff\u4e00-\u9fff\uf900-\ufaff]")
+# × and ÷ sit among the Latin-1 letters but are real symbols.
+_SUSPECT = re.compile(r"[\ufffd\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u4e00-\u9fff\uf900-\ufaff]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
@@ -146,8 +151,9 @@ def _decode(path: str | Path, encoding: str = "utf-8") -> tuple[list[str], str]:
     if codec == "utf-16":
         text = text.lstrip("\ufeff")
     # CRLF and lone CR become LF; the last line has no newline in these exports and is kept.
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    _refuse_mojibake(path, lines, encoding)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    _refuse_mojibake(path, lines, encoding, text)
     return lines, codec
 
 
@@ -166,22 +172,33 @@ def _refuse_utf8_declared_otherwise(path, data: bytes, encoding: str) -> None:
     )
 
 
-def _refuse_mojibake(path, lines: list[str], encoding: str) -> None:
+def _refuse_mojibake(path, lines: list[str], encoding: str, text: str | None = None) -> None:
     """A Korean report decoded with the wrong codec has no Hangul, or more ideographs / Latin-1
-    letters / replacement characters than a real report's handful of Hanja (新, 中) and '·', '×'."""
-    hangul = suspect = 0
-    first_suspect = bad_line = None
-    for number, text in enumerate(lines, start=1):
-        hangul += len(_HANGUL.findall(text))
-        found = len([c for c in _SUSPECT.findall(text) if c not in "×÷"])
-        if found and first_suspect is None:
-            first_suspect = number
-        suspect += found
-        if found >= 3 and found >= len(_HANGUL.findall(text)) and bad_line is None:
-            bad_line = (number, found)  # one mis-encoded line in a mixed file
-        if "\ufffd" in text:
-            raise ReportFormatError(path, f"replacement characters (U+FFFD) in the text: decoded as {encoding}?", number)
-    if hangul == 0 and suspect:
+    letters / replacement characters than a real report's handful of Hanja (新, 中) and '·', '×'.
+
+    `text` is the lines joined with newlines. Whole-text scans, not per-line ones: a report usually
+    has no suspect character at all, and only the lines that have one are looked at."""
+    if text is None:
+        text = "\n".join(lines)
+    if _SUSPECT.search(text) is None:
+        return
+    replaced = text.find("\ufffd")
+    if replaced >= 0:
+        number = text.count("\n", 0, replaced) + 1
+        raise ReportFormatError(path, f"replacement characters (U+FFFD) in the text: decoded as {encoding}?", number)
+    per_line: dict[int, int] = {}  # line number -> suspect characters, in line order
+    number, at = 1, 0
+    for match in _SUSPECT.finditer(text):
+        number += text.count("\n", at, match.start())
+        at = match.start()
+        per_line[number] = per_line.get(number, 0) + 1
+    suspect = sum(per_line.values())
+    first_suspect = next(iter(per_line))
+    bad_line = next(  # one mis-encoded line in a mixed file
+        ((n, found) for n, found in per_line.items() if found >= 3 and found >= len(_HANGUL.findall(lines[n - 1]))),
+        None,
+    )
+    if _HANGUL.search(text) is None:
         raise ReportFormatError(
             path, f"no Korean text after decoding as {encoding}: wrong encoding declared in the registry?", first_suspect
         )
@@ -190,7 +207,10 @@ def _refuse_mojibake(path, lines: list[str], encoding: str) -> None:
             path, f"looks mis-decoded as {encoding} ({bad_line[1]} Hanja/Latin-1 characters, little Hangul): "
             "is this line in another encoding than the rest of the file?", bad_line[0],
         )
-    if suspect > max(20, hangul // 20):
+    if suspect <= 20:
+        return
+    hangul = len(_HANGUL.findall(text))
+    if suspect > hangul // 20:
         raise ReportFormatError(
             path,
             f"looks mis-decoded as {encoding} ({suspect} Hanja/Latin-1 characters for {hangul} Hangul): "
@@ -200,7 +220,8 @@ def _refuse_mojibake(path, lines: list[str], encoding: str) -> None:
 
 
 def _is_blank(line: str) -> bool:
-    return not normalize_text(line).strip()
+    # normalize_text(line).strip() without normalizing: the spaces it replaces are whitespace too
+    return not line.strip()
 
 
 def _is_table_line(line: str) -> bool:
@@ -212,18 +233,15 @@ _ROMAN = r"(?:[IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])"
 _PART = re.compile(rf"^(?:#+\s*)?(?:\*\*)?\s*(?:{_ROMAN}\s*\.\s*\S|\[(?:별첨|붙임)[^\]]*\]|붙임\s*\d)")
 _SECTION = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*(?:\d{1,2}|[①-⑳])\s+[^\d\s.:)]")
 _HEADING = re.compile(r"^(?:#+\s|\s*(?:\*\*)?\s*[□○■◆]|\s*-\s+\S)")
+_PART_OR_SECTION = re.compile(f"(?:{_PART.pattern})|(?:{_SECTION.pattern})")  # one test for most lines
 
 
 def _make_row(line_no: int, text: str) -> Row:
-    raw_cells = text.split("\t")
-    cells, bold = [], []
-    for cell in raw_cells:
-        clean, is_bold = strip_html(cell)
-        cells.append(clean)
-        bold.append(is_bold)
+    cells, bold = map(list, zip(*map(strip_html, text.split("\t"))))  # (text, bold) pairs -> two lists
     row = Row(line_no=line_no, raw_text=text, cells=cells, bold=bold)
-    nonempty = [c for c in cells if c]
-    if all(_DASH_ROW.match(c) for c in nonempty) and any("---" in c for c in nonempty):
+    nonempty = list(filter(None, cells))
+    # cells hold no tab: '---' in the joined cells is '---' in one of them
+    if "---" in "\t".join(nonempty) and all(_DASH_ROW.match(c) for c in nonempty):
         row.role = "dash"
     elif len(nonempty) == 1 and parse_unit_line(nonempty[0]):
         row.role = "unit"
@@ -256,12 +274,12 @@ def _context_above(lines: list[str], first: int) -> dict:
     number = first - 1
     while number >= 1:
         text = lines[number - 1]
-        if _is_blank(text) or _is_table_line(text):
-            if _is_table_line(text) and "title" not in found and "unit_text" not in found:
+        stripped = text.strip()
+        if not stripped or "\t" in text:  # blank or a table line
+            if stripped and "title" not in found and "unit_text" not in found:
                 below_table = True
             number -= 1
             continue
-        stripped = text.strip()
         unit = parse_unit_line(stripped)
         if below_table:
             pass
@@ -280,16 +298,21 @@ def _context_above(lines: list[str], first: int) -> dict:
 
 def _sections(lines: list[str]) -> list[str | None]:
     """For each line, the enclosing part ('I. 일반현황') and numbered section ('3 예산규모')."""
-    part = section = None
+    part = section = label = None
     out: list[str | None] = []
     for text in lines:
         if "\t" not in text:
-            stripped = strip_markup(text.lstrip("#").strip())
-            if _PART.match(text.strip()) and len(stripped) < 80:
-                part, section = stripped, None
-            elif _SECTION.match(text.strip()) and len(stripped) < 60:
-                section = stripped
-        out.append(" > ".join(p for p in (part, section) if p) or None)
+            bare = text.strip()
+            if _PART_OR_SECTION.match(bare):  # markup is removed only from the few candidates
+                is_part = _PART.match(bare)
+                stripped = strip_markup(text.lstrip("#").strip())
+                if is_part and len(stripped) < 80:
+                    part, section = stripped, None
+                    label = " > ".join(p for p in (part, section) if p) or None
+                elif _SECTION.match(bare) and len(stripped) < 60:
+                    section = stripped
+                    label = " > ".join(p for p in (part, section) if p) or None
+        out.append(label)
     return out
 
 
@@ -297,21 +320,25 @@ def split_tables(report_id: str, lines: list[str]) -> list[Table]:
     """Every table of the report, in order, numbered from 1."""
     blocks: list[tuple[int, int]] = []
     start = None
-    for index, text in enumerate(lines + [""], start=1):
-        if _is_table_line(text):
-            start = start or index
-        elif start:
+    for index, text in enumerate(lines, start=1):
+        if "\t" in text and text.strip():  # _is_table_line
+            if start is None:
+                start = index
+        elif start is not None:
             blocks.append((start, index - 1))
             start = None
+    if start is not None:
+        blocks.append((start, len(lines)))
 
     sections = _sections(lines)
     tables: list[Table] = []
+    header_keys: list[list[str]] = []  # of the last table: its header rows are those of its first chunk
     for first, last in blocks:
         rows = [_make_row(n, lines[n - 1]) for n in range(first, last + 1)]
         previous = tables[-1] if tables else None
-        if previous and _continues(previous, rows, lines, first):
+        if previous and _continues(previous, rows, lines, first, header_keys):
             for row in rows:
-                if row.role == "data" and _repeats_header(row, previous):
+                if row.role == "data" and _repeats_header(row, previous, header_keys):
                     row.role = "repeated_header"
             previous.rows.extend(rows)
             previous.last_line = last
@@ -322,6 +349,7 @@ def split_tables(report_id: str, lines: list[str]) -> list[Table]:
         for row in rows[: table.header_rows]:
             if row.role == "data":
                 row.role = "header"
+        header_keys = _header_keys(table)
         context = _context_above(lines, first)
         for key, value in context.items():
             setattr(table, key, value)
@@ -330,13 +358,18 @@ def split_tables(report_id: str, lines: list[str]) -> list[Table]:
     return tables
 
 
-def _repeats_header(row: Row, table: Table) -> bool:
+def _header_keys(table: Table) -> list[list[str]]:
+    """The non-empty cells of each header row, squashed."""
+    return [[squash(c) for c in header.cells if squash(c)] for header in table.header]
+
+
+def _repeats_header(row: Row, table: Table, header_keys: list[list[str]] | None = None) -> bool:
     """The row reprints one of the table's header rows. Compared on its non-empty cells, since a
     page may drop or add an empty number column; one cell may be spelled differently
-    ('사업비(천원)' then '사업비(현금)') when the header has at least four labels."""
+    ('사업비(천원)' then '사업비(현금)') when the header has at least four labels.
+    `header_keys`: `_header_keys(table)` when the caller has it."""
     cells = [squash(c) for c in row.cells if squash(c)]
-    for header in table.header:
-        expected = [squash(c) for c in header.cells if squash(c)]
+    for expected in header_keys if header_keys is not None else _header_keys(table):
         if len(cells) != len(expected):
             continue
         differing = sum(a != b for a, b in zip(cells, expected))
@@ -345,16 +378,20 @@ def _repeats_header(row: Row, table: Table) -> bool:
     return False
 
 
-def _continues(previous: Table, rows: list[Row], lines: list[str], first: int) -> bool:
+def _continues(
+    previous: Table, rows: list[Row], lines: list[str], first: int, header_keys: list[list[str]] | None = None
+) -> bool:
     """A block continues the previous table when only blanks and unit lines lie between them and
     it opens with the previous table's header row (spelling may differ in spaces)."""
-    if not previous.header:
+    if header_keys is None:
+        header_keys = _header_keys(previous)
+    if not header_keys:  # no header row
         return False
     between = [t for t in lines[previous.last_line : first - 1] if not _is_blank(t)]
     if any(parse_unit_line(t.strip()) is None for t in between):
         return False
     first_data = next((r for r in rows if r.role == "data"), None)
-    return first_data is not None and _repeats_header(first_data, previous)
+    return first_data is not None and _repeats_header(first_data, previous, header_keys)
 
 
 def read_report(report_id: str, path: str | Path, encoding: str = "utf-8") -> Report:
@@ -377,17 +414,25 @@ class Issue:
 
 
 _SPACE_RUN = re.compile(r"(?: {2,}|\u3000+)")
+# two characters that normalize_text turns into spaces (or that are spaces)
+_SPACE_PAIR = re.compile(r"[ \u00a0\u2002\u2003\u2009\u202f\u3000]{2}")
 
 
 def _space_separated_cells(text: str) -> list[str] | None:
     """Cells of a line that reads as a table row whose tabs became runs of spaces: at least three
     fields split by 2+ spaces, two of them values after the label. None for anything else."""
-    if "\t" in text:
-        return None
+    if "\t" in text or _SPACE_PAIR.search(text) is None:
+        return None  # no run of two spaces (once normalized) to split at
     parts = [p for p in _SPACE_RUN.split(normalize_text(text).strip()) if p]
     if len(parts) >= 3 and sum(is_value_like(strip_html(p)[0]) for p in parts[1:]) >= 2:
         return parts
     return None
+
+
+def _odd_value_grouping(cell: str) -> list[str]:
+    """odd_grouping of a value-like cell ([] for labels): the cheap test first."""
+    odd = odd_grouping(cell)
+    return odd if odd and is_value_like(cell) else []
 
 
 def check_layout(report: Report) -> list[Issue]:
@@ -412,12 +457,15 @@ def check_layout(report: Report) -> list[Issue]:
             )))
     for table in report.tables:
         for row in table.data:
-            odd = [t for c in row.cells if is_value_like(c) for t in odd_grouping(c)]
+            joined = "\t".join(row.cells)
+            if "," not in joined and "，" not in joined:
+                continue  # odd_grouping needs a comma
+            odd = [t for c in row.cells for t in _odd_value_grouping(c)]
             if odd:
                 issues.append(Issue(row.line_no, "warning", (
                     f"thousands separators in odd places ({', '.join(odd)}): read as the digits printed"
                 )))
-    last = max((n for n, t in enumerate(lines, start=1) if not _is_blank(t)), default=0)
+    last = next((n for n in range(len(lines), 0, -1) if not _is_blank(lines[n - 1])), 0)
     for table in report.tables:
         if table.last_line != last or table.rows[-1].line_no != last:
             continue

@@ -37,8 +37,10 @@ _NUMBERED_ENTRY = re.compile(r"^(?P<num>\d{1,2})\s*\.\s*(?P<title>.+)$")
 def _toc_table(report: Report) -> Table | None:
     """The first table whose title or heading says 목차, or whose rows are 'title<TAB>page' lines."""
     for table in report.tables:
-        context = squash(f"{table.title or ''}{table.heading or ''}")
-        if "목차" in context:
+        context = f"{table.title or ''}{table.heading or ''}"
+        if ("목" not in context or "차" not in context) and "&" not in context:
+            continue  # squash only deletes characters (and decodes entities): no '목차'
+        if "목차" in squash(context):
             return table
     return None
 

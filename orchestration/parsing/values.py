@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 # Full-width digits and punctuation that HWP/PDF exports leave in numbers.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９，．－％", "0123456789,.-%")
 _SPACES = re.compile(r"[\u00a0\u2002\u2003\u2009\u202f\u3000]")
+# Any character normalize_text changes: most text has none, and str.translate is slow on Hangul.
+_TO_NORMALIZE = re.compile("[" + "".join(map(chr, _FULLWIDTH)) + "\u00a0\u2002\u2003\u2009\u202f\u3000]")
 
 UNIT_FACTORS: dict[str, int] = {
     "원": 1,
@@ -29,6 +31,8 @@ STATUS_WORDS = ("진행중", "추진중", "상시운영", "수시", "개최연�
 
 def normalize_text(text: str) -> str:
     """Full-width digits to ASCII, exotic spaces to plain spaces; nothing else changes."""
+    if text.isascii() or _TO_NORMALIZE.search(text) is None:
+        return text
     return _SPACES.sub(" ", text.translate(_FULLWIDTH))
 
 
@@ -37,26 +41,29 @@ _BOLD = re.compile(r"<b\b|<strong\b", re.I)
 _MD_BOLD = re.compile(r"\*\*")
 _ESCAPE = re.compile(r"\\([_*\[\]#<>\-])")
 _BLOCK_TAG = re.compile(r"</?(li|p|br|tr|td|th|ul|ol|table)\b[^>]*>", re.I)
-_WS = re.compile(r"\s+")
 
 
 def strip_html(text: str) -> tuple[str, bool]:
     """Cell text with HTML tags removed and entities decoded; the flag says whether `<b>` was there."""
-    bold = bool(_BOLD.search(text))
+    bold = False
     # Block tags separate words; inline tags do not.
     if "<" in text:
+        bold = _BOLD.search(text) is not None
         text = _BLOCK_TAG.sub(" ", text)
         text = _TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    return _WS.sub(" ", normalize_text(text)).strip(), bold
+    # Whitespace runs to one space, stripped (str.split and the regex \s agree on what whitespace is).
+    return " ".join(_normalize_text(text).split()), bold
 
 
 def strip_markup(text: str) -> str:
     """HTML, markdown bold and escapes removed; used for headings and prose lines."""
     text, _ = strip_html(text)
+    if "*" not in text and "\\" not in text:
+        return text  # strip_html already collapsed the whitespace
     text = _ESCAPE.sub(r"\1", _MD_BOLD.sub("", text))
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 _SPACED_RUN = re.compile(r"(?:^|\s)\S(?:\s\S){1,}(?=\s|$)")
@@ -72,14 +79,32 @@ def clean_name(raw: str) -> str:
     tokens = text.split(" ")
     if any(len(a) == 1 and len(b) == 1 for a, b in zip(tokens, tokens[1:])):
         text = "".join(tokens)
-    text = re.sub(r"\bR\s*&\s*D\b", "R&D", text)
-    text = re.sub(r"\bBIR&D\b", "비R&D", text)
+    return _fix_rnd(text)
+
+
+_RND = re.compile(r"\bR\s*&\s*D\b")
+_BIRND = re.compile(r"\bBIR&D\b")
+
+
+def _fix_rnd(text: str) -> str:
+    """'R & D' -> 'R&D', 'BIR&D' / '비 R&D' -> '비R&D' (all need an '&')."""
+    if "&" not in text:
+        return text
+    text = _RND.sub("R&D", text)
+    text = _BIRND.sub("비R&D", text)
     return text.replace("비 R&D", "비R&D")
+
+
+_DOTS = re.compile(r"[·ㆍ・]")
 
 
 def squash(text: str) -> str:
     """Key for comparing labels printed with different spacing or middle dots."""
-    return re.sub(r"[\s·ㆍ・]", "", strip_markup(text))
+    # strip_markup leaves no whitespace but single spaces
+    text = strip_markup(text).replace(" ", "")
+    if "·" in text or "ㆍ" in text or "・" in text:
+        text = _DOTS.sub("", text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -123,13 +148,17 @@ _DASHES = {"-", "−", "–", "—", "- - -", "--", "---"}
 _SPACE_GROUPS = re.compile(r"^(?P<sign>[△▲\-−]\s?)?(?P<digits>\d{1,3}(?: \d{3})+)(?=(?:\.\d+)?\s*\D*$)")
 
 
+_PLAIN_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_MASKED = re.compile(r"\*+\S*")
+
+
 def parse_number(token: str) -> Decimal:
     """'△3,500' -> Decimal('-3500'); raises ValueError on anything that is not one number."""
-    text = normalize_text(token).strip().replace(" ", "")
+    text = _normalize_text(token).strip().replace(" ", "")
     negative = text[:1] in "△▲-−"
     if negative:
         text = text[1:]
-    if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", text):
+    if not _PLAIN_NUMBER.fullmatch(text):
         raise ValueError(f"not a number: {token!r}")
     try:
         number = Decimal(text.replace(",", ""))
@@ -145,12 +174,13 @@ def parse_value(cell: str) -> Value:
     text = text.strip()
     # '1 234 567' (no-break or thin spaces as thousands separators, plain spaces after normalize_text):
     # strict groups of three digits read as '1,234,567'.
-    text = _SPACE_GROUPS.sub(lambda m: (m.group("sign") or "") + m.group("digits").replace(" ", ","), text)
+    if " " in text:  # the groups are space-separated
+        text = _SPACE_GROUPS.sub(lambda m: (m.group("sign") or "") + m.group("digits").replace(" ", ","), text)
     if not text:
         return Value(printed, None, "blank")
     if text in _DASHES:
         return Value(printed, None, "dash")
-    if "***" in text or re.fullmatch(r"\*+\S*", text):
+    if "***" in text or (text[0] == "*" and _MASKED.fullmatch(text)):
         return Value(printed, None, "masked")
     match = _VALUE.match(text)
     if not match:
@@ -198,24 +228,31 @@ class UnitLine:
 
 
 _UNIT_LINE = re.compile(r"^\s*[\\*]*\s*\(?(?P<body>[^()]*단위\s*[:：][^()]*)\)?\s*$")
+_UNIT_WORD = re.compile(r"단위\s*[:：]")
+_AS_OF = re.compile(r"'?(\d{2,4})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*(?:현재|기준)")
 
 
 def parse_unit_line(line: str) -> UnitLine | None:
     """The units (and as-of date) of a unit line, or None when the line is not one."""
+    # Markup removal only deletes characters (entities aside): no '단' and '위', no '단위'.
+    if ("단" not in line or "위" not in line) and "&" not in line:
+        return None
     text = strip_markup(line)
     match = _UNIT_LINE.match(text)
     if not match:
         return None
     body = match.group("body")
     as_of = parse_as_of(body)
-    units_part = re.split(r"단위\s*[:：]", body, maxsplit=1)[1]
+    units_part = _UNIT_WORD.split(body, maxsplit=1)[1]
     units = tuple(u.strip().replace(" ", "") for u in units_part.split(",") if u.strip())
     return UnitLine(text=text, units=units, as_of=as_of)
 
 
 def parse_as_of(text: str) -> str | None:
     """'2024.9.30.현재' -> '2024-09-30'; "'20. 6. 30 현재" -> '2020-06-30'."""
-    match = re.search(r"'?(\d{2,4})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*(?:현재|기준)", text)
+    if "현재" not in text and "기준" not in text:
+        return None
+    match = _AS_OF.search(text)
     if not match:
         return None
     year = int(match.group(1))
@@ -239,6 +276,9 @@ def parse_date(text: str) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+_LETTER_RUN = re.compile(r"(?<![^ ])[^ ] [^ ] [^ ](?![^ ])")  # three one-character tokens in a row
+
+
 def clean_prose_name(raw: str) -> str:
     """`clean_name` for names written as Korean prose (KPI / outcome names).
 
@@ -247,6 +287,8 @@ def clean_prose_name(raw: str) -> str:
     run loses its spaces; markup is removed and `R & D` normalized as in `clean_name`.
     """
     text = strip_markup(raw)
+    if _LETTER_RUN.search(text) is None:  # nothing to collapse (the text is single-spaced)
+        return _fix_rnd(text)
     tokens = text.split(" ")
     out: list[str] = []
     i = 0
@@ -260,22 +302,22 @@ def clean_prose_name(raw: str) -> str:
         else:
             out.append(tokens[i])
             i += 1
-    text = " ".join(out)
-    text = re.sub(r"\bR\s*&\s*D\b", "R&D", text)
-    text = re.sub(r"\bBIR&D\b", "비R&D", text)
-    return text.replace("비 R&D", "비R&D")
+    return _fix_rnd(" ".join(out))
 
 
 _GROUPED = re.compile(r"(?<![\d.])\d[\d,]*,[\d,]*\d?")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 
 
 def odd_grouping(text: str) -> list[str]:
     """Numbers in `text` whose thousands separators are misplaced ('1,23,456', '1234,567', '12,34'):
     `parse_number` reads their digits as printed, so they are worth a warning, not an error."""
     out = []
-    for match in _GROUPED.finditer(normalize_text(text)):
+    if "," not in text and "，" not in text:
+        return out
+    for match in _GROUPED.finditer(_normalize_text(text)):
         token = match.group().rstrip(",")
-        if "," in token and not re.fullmatch(r"\d{1,3}(?:,\d{3})+", token):
+        if "," in token and not _THOUSANDS.fullmatch(token):
             out.append(token)
     return out
 
@@ -288,16 +330,31 @@ def odd_grouping(text: str) -> list[str]:
 import functools as _functools
 
 _MEMO = 1 << 15
-normalize_text = _functools.lru_cache(maxsize=_MEMO)(normalize_text)
-strip_html = _functools.lru_cache(maxsize=_MEMO)(strip_html)
-strip_markup = _functools.lru_cache(maxsize=_MEMO)(strip_markup)
-clean_name = _functools.lru_cache(maxsize=_MEMO)(clean_name)
-clean_prose_name = _functools.lru_cache(maxsize=_MEMO)(clean_prose_name)
-squash = _functools.lru_cache(maxsize=_MEMO)(squash)
-parse_value = _functools.lru_cache(maxsize=_MEMO)(parse_value)
+_MEMOIZED: list = []
+
+
+def memoize(function):
+    """A bounded memo of a pure function of hashable arguments with an immutable (or never mutated)
+    result, forgotten by `clear_memo`. The parsers use it for their own per-cell helpers."""
+    wrapped = _functools.lru_cache(maxsize=_MEMO)(function)
+    _MEMOIZED.append(wrapped)
+    return wrapped
+
+
+# Unmemoized, for helpers whose own results are memoized or whose inputs are mostly unique tokens.
+_normalize_text = normalize_text
+normalize_text = memoize(normalize_text)
+strip_html = memoize(strip_html)
+strip_markup = memoize(strip_markup)
+clean_name = memoize(clean_name)
+clean_prose_name = memoize(clean_prose_name)
+squash = memoize(squash)
+parse_value = memoize(parse_value)
+parse_unit_line = memoize(parse_unit_line)  # frozen UnitLine
+is_value_like = memoize(is_value_like)
 
 
 def clear_memo() -> None:
     """Forget the memoized strings (for measurements that must start cold)."""
-    for function in (normalize_text, strip_html, strip_markup, clean_name, clean_prose_name, squash, parse_value):
+    for function in _MEMOIZED:
         function.cache_clear()
