@@ -192,15 +192,18 @@ def replace_report(
     file_info: dict,
     extractors: list[Extractor] | None = None,
     frames: dict[str, pd.DataFrame] | None = None,
+    own_transaction: bool = True,
 ) -> LoadResult:
     """Replace every raw row of one report in one transaction: readers see the old load or the new
     one, never a mix, never duplicates; on any error the old load stays. `frames` (from `frames_of`)
-    saves converting the rows here."""
+    saves converting the rows here. With `own_transaction=False` the caller holds the transaction
+    (several reports committed together) and rolls it back on error."""
     started = time.perf_counter()
     extractors = extractors or all_extractors()
     ensure_raw_schema(con, extractors)
     tracked = {e.table for e in fact_extractors(extractors)}
-    con.execute("BEGIN TRANSACTION")
+    if own_transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         previous = con.execute(
             f"SELECT file_sha256, loaded_at FROM {RAW_SCHEMA}.report_loads WHERE report_id = ? ORDER BY loaded_at DESC LIMIT 1",
@@ -259,9 +262,11 @@ def replace_report(
                 _json(warnings) if warnings else None,
             ],
         )
-        con.execute("COMMIT")
+        if own_transaction:
+            con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if own_transaction:
+            con.execute("ROLLBACK")
         raise
     return LoadResult(report.report_id, counts, time.perf_counter() - started)
 

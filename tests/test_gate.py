@@ -2,6 +2,7 @@
 leaves other reports publishing; acknowledgements turn a proven discrepancy into a WARN, and a
 stale acknowledgement is an error."""
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -151,3 +152,167 @@ def test_acknowledged_discrepancy_warns_and_stale_acknowledgement_errors(pipelin
         assert status == [("stale_acknowledgement",)]
     finally:
         con.close()
+
+
+# --- the batched gate equals validating each report's full rows ---------------------------------
+
+REC_COLUMNS = (
+    "report_id varchar, check_id varchar, identity_name varchar, table_no integer, table_name varchar, "
+    "row_label varchar, measure_name varchar, source_line integer, other_lines varchar, expected decimal(38,4), "
+    "found decimal(38,4), difference decimal(38,4), tolerance decimal(38,4), unit varchar, is_consistent boolean"
+)
+
+
+def _rec(report, check, line, expected, found, consistent, table_no=3):
+    return (report, check, "parent_total", table_no, "T", f"row {check}", "budget_won", line, "1,2", expected, found,
+            None if expected is None else float(found) - float(expected), 0, "원", consistent)
+
+
+def _scratch_warehouse(path: Path, expectations: Path) -> list[str]:
+    """Two suites over crafted rows: every way a row can fail, acknowledged, stale and duplicate
+    rows, amounts with trailing zeros; the fact suite reads a view (no rowid)."""
+    reports = ["r-a", "r-b", "r-c"]
+    rec = [
+        _rec("r-a", "c1", 10, "100.0000", "100.0000", True),
+        _rec("r-a", "c2", 11, "9.6000", "9.7000", False),  # discrepancy: ERROR
+        _rec("r-a", "c3", 12, "1893692000.0000", "1893693000.0000", False),  # acknowledged: WARN
+        _rec("r-a", "c4", None, "5.0000", "5.0000", True),  # null source_line: ERROR on a consistent row
+        _rec("r-a", "c8", None, "6.0000", "8.0000", False),  # acknowledged (WARN) and no source_line (ERROR)
+        _rec("r-b", "c1", 20, "1.0000", "1.0000", True),
+        _rec("r-b", "c5", 21, "2.0000", "3.0000", False),  # acknowledged with other amounts: stale
+        _rec("r-b", "c6", 22, "4.0000", "4.0000", True),  # acknowledged, but passes now: stale
+        _rec("r-b", "c7", 23, "1.0000", "1.0000", True),
+        _rec("r-b", "c7", 24, "1.0000", "1.0000", True),  # duplicate key: both rows ERROR
+        _rec("r-c", "c1", 30, "7.0000", "7.0000", True, table_no=None),
+    ]
+    acknowledged = [
+        {"model": "rec_scratch", "report_id": "r-a", "check_id": "c3", "expected": "1893692000", "found": "1893693000", "reason": "proven"},
+        {"model": "rec_scratch", "report_id": "r-a", "check_id": "c8", "expected": "6", "found": "8", "reason": "proven"},
+        {"model": "rec_scratch", "report_id": "r-b", "check_id": "c5", "expected": "2", "found": "4", "reason": "old amounts"},
+        {"model": "rec_scratch", "report_id": "r-b", "check_id": "c6", "expected": "4", "found": "5", "reason": "fixed since"},
+        {"model": "rec_scratch", "report_id": "r-c", "check_id": "gone", "expected": "1", "found": "2", "reason": "no check"},
+    ]
+    fact = [
+        ("r-a", "f1", 10, "천원", 1000, 50.0), ("r-a", "f2", 11, "달러", 5, 50.0),  # unit not in set
+        ("r-b", "f1", 20, "원", None, 10.0), ("r-b", "f2", 21, "원", -5, 2000.0),  # null, negative, rate > 1000
+        ("r-c", "f1", 30, "원", 1, None), ("r-c", "f1", 31, "원", 2, 1.0),  # duplicate row_id
+    ]
+    con = duckdb.connect(str(path))
+    con.execute("create schema reconciliation; create schema marts")
+    con.execute(f"create table reconciliation.rec_scratch ({REC_COLUMNS})")
+    con.executemany(f"insert into reconciliation.rec_scratch values ({', '.join(['?'] * 15)})", rec)
+    con.execute("create table marts.fact_rows (report_id varchar, row_id varchar, source_line integer, unit varchar, "
+                "budget_won decimal(38,0), rate_reported decimal(38,4), table_name varchar)")
+    con.executemany("insert into marts.fact_rows values (?, ?, ?, ?, ?, ?, 'F')", fact)
+    con.execute("create view marts.fct_scratch as select * from marts.fact_rows")
+    con.close()
+    expectations.mkdir()
+    for source, name, table in (("rec_parent_totals", "rec_scratch", "reconciliation.rec_scratch"),
+                                ("fct_budget_execution", "fct_scratch", "marts.fct_scratch")):
+        suite = json.loads((ROOT / "expectations" / f"{source}.json").read_text(encoding="utf-8"))
+        suite["name"] = name
+        suite["meta"].update(table=table, asset=table.split("."))
+        (expectations / f"{name}.json").write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+    (expectations / "acknowledged.yaml").write_text(yaml.safe_dump({"acknowledged": acknowledged}, allow_unicode=True))
+    return reports
+
+
+def _reference(con, report_id: str, expectations: Path, validator) -> dict:
+    """What the gate said before it was batched: each report's full rows validated on their own."""
+    from orchestration.gate.acknowledgements import classify, load_acknowledgements
+    from orchestration.gate.results import EXACT_COLUMNS, plain_decimal
+    from orchestration.gate.suites import load_suites
+
+    acknowledgements = load_acknowledgements(expectations / "acknowledged.yaml")
+    out = {}
+    for suite in load_suites(expectations):
+        if suite.kind == "reconciliation":
+            casts = ", ".join(f"cast({c} as varchar) as {c}" for c in EXACT_COLUMNS)
+            frame = con.execute(f"select * replace ({casts}) from {suite.table} where report_id = ?", [report_id]).df()
+            for column in EXACT_COLUMNS:
+                frame[column] = frame[column].map(plain_decimal).astype(object)
+            frame, stale = classify(frame, suite.model, acknowledgements, [report_id])
+        else:
+            frame, stale = con.execute(f"select * from {suite.table} where report_id = ?", [report_id]).df(), []
+        out[suite.name] = (_summary(validator.validate(suite, frame)), stale)
+    return out
+
+
+def _summary(result) -> tuple:
+    def plain(value):
+        return None if isinstance(value, float) and value != value else value
+
+    return (
+        result.severity,
+        result.row_count,
+        [(o.expectation, o.column, o.severity, o.success, o.unexpected_count,
+          [{k: plain(v) for k, v in key.items()} for key in o.unexpected_keys]) for o in result.outcomes],
+        [{k: plain(v) for k, v in row.items()} for row in result.failing_rows.to_dict("records")],
+    )
+
+
+def test_batched_gate_equals_validating_each_report_alone(tmp_path, monkeypatch):
+    monkeypatch.delenv("BUDGET_RECON_ACKNOWLEDGED", raising=False)
+    expectations = tmp_path / "expectations"
+    reports = _scratch_warehouse(tmp_path / "w.duckdb", expectations)
+    validator = GateValidator(tmp_path / "gx")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        expected = {r: _reference(con, r, expectations, validator) for r in reports}
+        recorded = {}
+        for rows_per_batch in ("1", "1000000"):  # a batch per report, and one batch for all
+            monkeypatch.setenv("BUDGET_RECON_GATE_BATCH_ROWS", rows_per_batch)
+            gates = run_gate(con, reports, f"run-{rows_per_batch}", expectations, validator)
+            for gate in gates:
+                got = {r.suite.name: (_summary(r), [
+                    {k: v for k, v in s.items() if k != "suite"} for s in gate.stale if s["suite"] == r.suite.name
+                ]) for r in gate.results}
+                assert got == expected[gate.report_id], gate.report_id
+            recorded[rows_per_batch] = (
+                con.execute("select * exclude (run_id, checked_at, is_latest) from gate.check_results "
+                            "where run_id = ? order by report_id, suite", [f"run-{rows_per_batch}"]).fetchall(),
+                con.execute("select * exclude (run_id, checked_at) from gate.failed_rows where run_id = ?",
+                            [f"run-{rows_per_batch}"]).fetchall(),
+            )
+        assert recorded["1"] == recorded["1000000"]
+        checks, failed = recorded["1"]
+        severity = {(r[0], r[1]): r[4] for r in checks}
+        assert severity == {("r-a", "fct_scratch"): "ERROR", ("r-a", "rec_scratch"): "ERROR",
+                            ("r-b", "fct_scratch"): "ERROR", ("r-b", "rec_scratch"): "ERROR",
+                            ("r-c", "fct_scratch"): "ERROR", ("r-c", "rec_scratch"): "ERROR"}
+        statuses = sorted((r[0], r[2], r[3], r[4]) for r in failed if r[1] == "rec_scratch")
+        assert statuses == [
+            ("r-a", "r-a|c2", "ERROR", "discrepancy"), ("r-a", "r-a|c3", "WARN", "acknowledged"),
+            ("r-a", "r-a|c4", "ERROR", "consistent"),  # consistent, but without a source line
+            ("r-a", "r-a|c8", "ERROR", "acknowledged"),  # the ERROR of its missing line wins over the WARN
+            ("r-b", "None|c6", "ERROR", "stale_acknowledgement"), ("r-b", "r-b|c5", "ERROR", "stale_acknowledgement"),
+            ("r-b", "r-b|c7", "ERROR", "consistent"), ("r-b", "r-b|c7", "ERROR", "consistent"),
+            ("r-c", "None|gone", "ERROR", "stale_acknowledgement"),
+        ]
+        assert sorted(r[2] for r in failed if r[1] == "fct_scratch") == ["r-a|f2", "r-b|f1", "r-b|f2", "r-c|f1", "r-c|f1"]
+        amounts = {r[2]: (r[11], r[12]) for r in failed if r[1] == "rec_scratch"}
+        assert amounts["r-a|c2"] == ("9.6", "9.7") and amounts["r-a|c3"] == ("1893692000", "1893693000")
+        # Only the latest run's verdicts are latest.
+        assert con.execute("select distinct run_id from gate.check_results where is_latest").fetchall() == [("run-1000000",)]
+    finally:
+        con.close()
+
+
+def test_data_docs_render_this_run_and_keep_the_earlier_pages(tmp_path, monkeypatch):
+    monkeypatch.delenv("BUDGET_RECON_ACKNOWLEDGED", raising=False)
+    expectations = tmp_path / "expectations"
+    reports = _scratch_warehouse(tmp_path / "w.duckdb", expectations)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        pages = []
+        for run in ("first", "second"):
+            validator = GateValidator(tmp_path / "gx")  # one per run, as the asset does
+            run_gate(con, reports, run, expectations, validator)
+            site = validator.build_docs()
+            assert site is not None and site.name == "index.html"
+            pages.append(sorted(p.relative_to(site.parent) for p in site.parent.glob("validations/**/*.html")))
+    finally:
+        con.close()
+    assert len(pages[0]) == 2 and len(pages[1]) == 4 and set(pages[0]) < set(pages[1])
+    index = site.read_text(encoding="utf-8")
+    assert all(str(p) in index for p in pages[1])

@@ -153,3 +153,32 @@ def test_a_bad_report_in_a_parallel_batch_stops_the_batch_with_its_file_and_line
             next(loaded)
     assert error.value.path == str(path) and error.value.line == first_korean
     assert set(counts(db)["report_rows"]) == {entries[0].report_id}  # nothing after the bad report
+
+
+def test_a_failing_load_in_a_committed_group_keeps_what_was_there(seeds, tmp_path, monkeypatch):
+    """With workers, loads are committed in groups: a failure rolls back the open group, yields none
+    of it, and leaves the earlier loads of those reports as they were."""
+    import orchestration.ingest as ingest_module
+
+    entries = load_registry(seeds / "reports.yaml")
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        list(ingest_many(con, entries[:2], seeds / "reports"))  # a first load, one transaction each
+    before = raw_rows(db)
+    original, calls = ingest_module.replace_report, {"n": 0}
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk full")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "replace_report", failing)
+    yielded = []
+    with warehouse.connect(db) as con, pytest.raises(RuntimeError, match="disk full"):
+        for result in ingest_many(con, entries, seeds / "reports", workers=2):
+            yielded.append(result.entry.report_id)
+    assert yielded == []  # the group of three never committed
+    assert raw_rows(db) == before
+    with warehouse.connect(db, read_only=True) as con:
+        assert con.execute("select count(*) from raw.report_loads").fetchone()[0] == 2

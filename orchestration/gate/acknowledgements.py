@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..yaml_files import read_yaml
+
 CONSISTENT = "consistent"
 ACKNOWLEDGED = "acknowledged"
 DISCREPANCY = "discrepancy"
@@ -43,7 +45,7 @@ def load_acknowledgements(path: Path) -> list[Acknowledgement]:
     if not path.exists():
         return []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
     except yaml.YAMLError as exc:
         raise AcknowledgementError(f"{path}: not valid YAML: {exc}") from None
     out, seen = [], set()

@@ -17,6 +17,7 @@ from pathlib import Path
 from decimal import Decimal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .acknowledgements import ACKNOWLEDGED, CONSISTENT, STALE, classify, load_acknowledgements
@@ -100,15 +101,6 @@ class ReportGate:
         return ERROR if ERROR in levels else WARN if WARN in levels else PASS
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    schema, name = relation.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-        ).fetchone()[0]
-    )
-
-
 def acknowledgements_file(expectations_dir: Path) -> Path:
     """`expectations/acknowledged.yaml`, or the file named by $BUDGET_RECON_ACKNOWLEDGED (a generated
     corpus brings the acknowledgements of its own report ids; see bench/generate_corpus.py)."""
@@ -128,51 +120,204 @@ def run_gate(
     suites = load_suites(expectations_dir)
     acknowledgements = load_acknowledgements(acknowledgements_file(expectations_dir))
     con.execute(GATE_DDL)
+    shapes = _shapes(con, suites) if report_ids else {}
     for suite in suites if report_ids else []:
-        if not _table_exists(con, suite.table):
+        if suite.name not in shapes:
             raise RuntimeError(f"gate suite {suite.path.name} covers {suite.table}, which the warehouse lacks")
-    # One GE validation per suite and batch of reports (not per report): the per-validation overhead
-    # of GE is far larger than the rows. Batches bound the memory: no frame holds the whole corpus.
-    batch_size = max(1, int(os.environ.get("BUDGET_RECON_GATE_BATCH", "50")))
+    if report_ids:
+        validator.prepare(suites)
     gates = []
-    for first in range(0, len(report_ids), batch_size):
-        batch = report_ids[first : first + batch_size]
+    for batch in _batches(con, suites, report_ids):
         started = time.perf_counter()
         results: dict[str, list[SuiteResult]] = {r: [] for r in batch}
         stale: dict[str, list[dict]] = {r: [] for r in batch}
         for suite in suites:
-            if suite.kind == "reconciliation":
-                # Amounts as exact decimal text: pandas would turn DECIMAL into float.
-                casts = ", ".join(f"cast({c} as varchar) as {c}" for c in EXACT_COLUMNS)
-                frame = con.execute(
-                    f"select * replace ({casts}) from {suite.table} where report_id in (select unnest(?::varchar[]))", [batch]
-                ).df()
-                for column in EXACT_COLUMNS:
-                    frame[column] = frame[column].map(plain_decimal).astype(object)
-                frame, stale_acks = classify(frame, suite.model, acknowledgements, batch)
-                for item in stale_acks:
-                    stale[item["report_id"]].append(dict(item, suite=suite.name))
-            else:
-                frame = con.execute(
-                    f"select * from {suite.table} where report_id in (select unnest(?::varchar[]))", [batch]
-                ).df()
-            for report_id, result in validator.validate_reports(suite, frame, batch).items():
+            frame, rows, stale_acks = _read(con, suite, shapes[suite.name], batch, acknowledgements)
+            for item in stale_acks:
+                stale[item["report_id"]].append(dict(item, suite=suite.name))
+            for report_id, result in validator.validate_reports(suite, frame, batch, rows).items():
                 results[report_id].append(result)
-                if log:
-                    log(f"{report_id}: {suite.name}: {result.severity} ({result.row_count} rows, {len(result.failing_rows)} flagged)")
-            del frame
+            del frame, rows
         seconds = (time.perf_counter() - started) / len(batch)
-        for report_id in batch:
-            gate = ReportGate(report_id, results[report_id], stale[report_id], seconds)
-            _record(con, gate, run_id)
-            gates.append(gate)
+        batch_gates = [ReportGate(report_id, results[report_id], stale[report_id], seconds) for report_id in batch]
+        _record(con, batch_gates, run_id)
+        gates.extend(batch_gates)
+        if log:
+            for gate in batch_gates:  # one line per report: a log event per report and suite is slow in Dagster
+                shown = [f"{r.suite.name}: {r.severity} ({r.row_count} rows, {len(r.failing_rows)} flagged)"
+                         for r in gate.results if r.severity != PASS or len(r.failing_rows)]
+                passing = sum(r.severity == PASS and not len(r.failing_rows) for r in gate.results)
+                log(f"{gate.report_id}: {gate.severity}; " + "; ".join(shown + [f"{passing} more suites pass"]))
     return gates
 
 
-def _record(con: duckdb.DuckDBPyConnection, gate: ReportGate, run_id: str) -> None:
-    con.execute("begin transaction")
-    try:
-        con.execute("update gate.check_results set is_latest = false where report_id = ?", [gate.report_id])
+@dataclass(frozen=True)
+class _Shape:
+    columns: tuple[str, ...]  # of the relation, in order
+    narrow: tuple[str, ...]  # what validation needs: report_id, the key and the columns expectations name
+    has_rowid: bool  # a base table: flagged rows are read again by rowid; a view is read whole
+
+
+def _shapes(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> dict[str, _Shape]:
+    """Each suite's relation as the warehouse has it (a suite whose relation is missing is left out)."""
+    relations: dict[tuple[str, str], dict] = {}
+    for schema, name, kind, column in con.execute(
+        "select t.table_schema, t.table_name, t.table_type, c.column_name from information_schema.tables t "
+        "join information_schema.columns c using (table_catalog, table_schema, table_name) "
+        "where t.table_catalog = current_database() order by t.table_schema, t.table_name, c.ordinal_position"
+    ).fetchall():
+        relations.setdefault((schema, name), {"kind": kind, "columns": []})["columns"].append(column)
+    shapes = {}
+    for suite in suites:
+        relation = relations.get(tuple(suite.table.split(".")))
+        if relation is None:
+            continue
+        columns = tuple(relation["columns"])
+        named = ["report_id", *suite.key]
+        for expectation in suite.definition.get("expectations", []):
+            kwargs = expectation.get("kwargs") or {}
+            named += [kwargs["column"]] if isinstance(kwargs.get("column"), str) else []
+            named += [c for c in kwargs.get("column_list") or [] if isinstance(c, str)]
+        # A column the table lacks stays out of the frame, so GE fails that expectation as before.
+        narrow = tuple(dict.fromkeys(c for c in named if c in columns))
+        shapes[suite.name] = _Shape(columns=columns, narrow=narrow, has_rowid=relation["kind"] == "BASE TABLE" and "rowid" not in columns)
+    return shapes
+
+
+def _batch_rows_limit() -> int:
+    return max(1, int(os.environ.get("BUDGET_RECON_GATE_BATCH_ROWS", "500000")))
+
+
+def _batches(con: duckdb.DuckDBPyConnection, suites: list[Suite], report_ids: list[str]) -> list[list[str]]:
+    """Reports in order, grouped so that no suite's frame exceeds BUDGET_RECON_GATE_BATCH_ROWS rows (a
+    report larger than that alone is a batch of its own) nor BUDGET_RECON_GATE_BATCH reports, if set.
+    One GE validation per suite and batch: GE's cost per validation is far larger than per row, and
+    the bound keeps memory flat (no frame holds the whole corpus)."""
+    if not report_ids:
+        return []
+    limit = _batch_rows_limit()
+    most = int(os.environ.get("BUDGET_RECON_GATE_BATCH", "0")) or len(report_ids)
+    tables = sorted({s.table for s in suites})
+    counts: dict[str, list[int]] = {r: [0] * len(tables) for r in report_ids}
+    if tables and len(report_ids) > 1:
+        # Counting every report is cheaper in DuckDB than filtering on a long list of them.
+        union = " union all ".join(f"select {i} as t, report_id, count(*) as n from {table} group by report_id" for i, table in enumerate(tables))
+        for i, report_id, n in con.execute(union).fetchall():
+            if report_id in counts:
+                counts[report_id][i] = n
+    batches, batch, totals = [], [], [0] * len(tables)
+    for report_id in report_ids:
+        rows = counts[report_id]
+        if batch and (len(batch) >= most or any(t + n > limit for t, n in zip(totals, rows))):
+            batches.append(batch)
+            batch, totals = [], [0] * len(tables)
+        batch.append(report_id)
+        totals = [t + n for t, n in zip(totals, rows)]
+    return batches + ([batch] if batch else [])
+
+
+def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
+    """The suite's frame for validation, a reader of full rows by frame position, and stale acknowledgements.
+
+    The frame holds only the columns validation needs (plus `gate_status` and `acknowledgement` for a
+    reconciliation): reading, converting and classifying every column of every row cost more than
+    validating. Full rows are read again for the few rows a failed expectation names, exactly as
+    the whole frame used to give them: amounts as plain decimal text, the row's classification."""
+    where = "where report_id in (select unnest(?::varchar[]))"
+    reconciliation = suite.kind == "reconciliation"
+    exact = [c for c in shape.narrow if c in EXACT_COLUMNS] if reconciliation else []
+    if shape.has_rowid:
+        select = [f"cast({_q(c)} as varchar) as {_q(c)}" if c in exact else _q(c) for c in shape.narrow]
+        if reconciliation:
+            # classify reads the amounts of inconsistent rows only
+            select += [_q("is_consistent")] * ("is_consistent" not in shape.narrow) + [
+                f"case when is_consistent then null else cast({_q(c)} as varchar) end as {_q(c)}"
+                for c in ("expected", "found") if c not in shape.narrow
+            ]
+        select.append("rowid as __gate_rowid")
+        # In table order: the semi join on report ids does not keep it, and failed rows are recorded in this order.
+        frame = con.execute(f"select {', '.join(select)} from {suite.table} {where} order by rowid", [batch]).df()
+        rowids = frame.pop("__gate_rowid").to_numpy()
+    else:
+        frame = con.execute(f"select {_full_select(suite)} from {suite.table} {where}", [batch]).df()
+        rowids = None
+    for column in exact:  # an expectation on an amount sees it as the gate always showed it
+        frame[column] = frame[column].map(plain_decimal).astype(object)
+    stale_acks: list[dict] = []
+    status = acknowledgement = None
+    if reconciliation:
+        status, acknowledgement, stale_acks = _classify(frame, suite.model, acknowledgements, batch)
+
+    def rows(positions: np.ndarray) -> pd.DataFrame:
+        if rowids is not None:
+            wanted = rowids[positions]
+            full = con.execute(
+                f"select rowid as __gate_rowid, {_full_select(suite)} from {suite.table} where rowid in (select unnest(?::bigint[]))",
+                [wanted.tolist()],
+            ).df()
+            full = full.set_index("__gate_rowid").loc[wanted].reset_index(drop=True)
+        else:
+            full = frame.iloc[positions][list(shape.columns)].reset_index(drop=True)
+        if reconciliation:
+            for column in EXACT_COLUMNS:
+                full[column] = full[column].map(plain_decimal).astype(object)
+            full["gate_status"] = [status[p] for p in positions]
+            full["acknowledgement"] = [acknowledgement[p] for p in positions]
+        return full
+
+    columns = list(shape.narrow)
+    validation = frame[columns].copy() if list(frame.columns) != columns else frame
+    if reconciliation:
+        validation["gate_status"] = status
+        validation["acknowledgement"] = acknowledgement
+    return validation, rows, stale_acks
+
+
+def _q(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _full_select(suite: Suite) -> str:
+    if suite.kind == "reconciliation":
+        # Amounts as exact decimal text: pandas would turn DECIMAL into float.
+        return "* replace (" + ", ".join(f"cast({c} as varchar) as {c}" for c in EXACT_COLUMNS) + ")"
+    return "*"
+
+
+def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str]):
+    """`classify` for every row of the frame, run on the rows it can say anything about: the
+    inconsistent ones and those an acknowledgement names (a consistent row is `consistent`)."""
+    acked = {(a.report_id, a.check_id) for a in acknowledgements if a.model == model}
+    consistent = frame["is_consistent"]
+    settled = consistent.to_numpy(dtype=bool, copy=True) if consistent.dtype == bool else np.array([bool(v) for v in consistent], dtype=bool)
+    if acked and len(frame):
+        maybe = np.flatnonzero(settled & frame["check_id"].isin({c for _, c in acked}).to_numpy())
+        named = [k in acked for k in zip(frame["report_id"].to_numpy()[maybe], frame["check_id"].to_numpy()[maybe])]
+        settled[maybe[np.array(named, dtype=bool)]] = False
+    todo = np.flatnonzero(~settled)
+    subset = frame.iloc[todo][["report_id", "check_id", "is_consistent", "expected", "found"]]
+    for column in ("expected", "found"):
+        subset[column] = subset[column].map(plain_decimal).astype(object)
+    classified, stale = classify(subset, model, acknowledgements, set(batch))
+    status: list = [CONSISTENT] * len(frame)
+    acknowledgement: list = [None] * len(frame)
+    for position, s, a in zip(todo, classified["gate_status"], classified["acknowledgement"]):
+        status[position] = s
+        acknowledgement[position] = a
+    return status, acknowledgement, stale
+
+
+def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str) -> None:
+    """Record a batch of reports in one transaction, each table in one statement."""
+    checks: list[list] = [[] for _ in range(9)]
+    failed: list[list] = [[] for _ in range(17)]
+    texts: dict[tuple, str] = {}  # most reports share their outcomes' JSON (every expectation met)
+
+    def add_failed(report_id: str, suite: Suite, row: dict) -> None:
+        for column, value in zip(failed, _failed_values(report_id, suite, row)):
+            column.append(value)
+
+    for gate in gates:
         stale_by_suite: dict[str, list[dict]] = {}
         for item in gate.stale:
             stale_by_suite.setdefault(item["suite"], []).append(item)
@@ -181,29 +326,27 @@ def _record(con: duckdb.DuckDBPyConnection, gate: ReportGate, run_id: str) -> No
             stale = stale_by_suite.get(suite.name, [])
             severity = ERROR if stale else result.severity
             failing = result.failing_rows
-            acknowledged = int((failing.get("gate_status") == ACKNOWLEDGED).sum()) if "gate_status" in failing else 0
-            con.execute(
-                "insert into gate.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::json, now()::timestamp, true)",
-                [
-                    run_id,
-                    gate.report_id,
-                    suite.name,
-                    "/".join(suite.asset),
-                    suite.kind,
-                    severity,
-                    result.row_count,
-                    len(failing) - acknowledged + len(stale),
-                    acknowledged,
-                    json.dumps(
-                        [
-                            {"expectation": o.expectation, "column": o.column, "severity": o.severity,
-                             "success": o.success, "unexpected_count": o.unexpected_count}
-                            for o in result.outcomes
-                        ]
-                    ),
-                ],
-            )
-            rows = failing.to_dict("records")
+            if result.failing_records is not None:
+                acknowledged = sum(r.get("gate_status") == ACKNOWLEDGED for r in result.failing_records)
+            else:
+                acknowledged = int((failing["gate_status"] == ACKNOWLEDGED).sum()) if len(failing) and "gate_status" in failing else 0
+            row = [
+                gate.report_id,
+                suite.name,
+                "/".join(suite.asset),
+                suite.kind,
+                severity,
+                result.row_count,
+                len(failing) - acknowledged + len(stale),
+                acknowledged,
+                _outcomes_json(result.outcomes, texts),
+            ]
+            for column, value in zip(checks, row):
+                column.append(value)
+            if result.failing_records is not None:
+                rows = [dict(r) for r in result.failing_records]
+            else:
+                rows = failing.to_dict("records") if len(failing) else []
             failed_expectations = {}
             for outcome in result.outcomes:
                 if not outcome.success:
@@ -213,20 +356,53 @@ def _record(con: duckdb.DuckDBPyConnection, gate: ReportGate, run_id: str) -> No
             for row in rows:
                 ident = tuple(row.get(c) for c in suite.key)
                 row.setdefault("failed_expectation", failed_expectations.get(ident))
-                _insert_failed(con, run_id, gate.report_id, suite, row)
+                add_failed(gate.report_id, suite, row)
             for item in stale:
-                _insert_failed(
-                    con, run_id, gate.report_id, suite,
+                add_failed(
+                    gate.report_id, suite,
                     {"check_id": item["check_id"], "severity": ERROR, "gate_status": STALE, "acknowledgement": item["reason"],
                      "row_label": item["check_id"]},
                 )
+    con.execute("begin transaction")
+    try:
+        con.execute("update gate.check_results set is_latest = false where report_id in (select unnest(?::varchar[]))",
+                    [[g.report_id for g in gates]])
+        for table, columns, types, tail in (
+            ("gate.check_results", checks, _CHECK_TYPES, "now()::timestamp, true"),
+            ("gate.failed_rows", failed, _FAILED_TYPES, "now()::timestamp"),
+        ):
+            if columns[0]:
+                # A registered frame of Python objects: binding long lists as parameters is slower.
+                frame = pd.DataFrame({f"c{i}": pd.Series(c, dtype=object) for i, c in enumerate(columns)})
+                con.register("__gate_rows", frame)
+                try:
+                    casts = ", ".join(f"c{i}::{t}" for i, t in enumerate(types))
+                    con.execute(f"insert into {table} select ?, {casts}, {tail} from __gate_rows", [run_id])
+                finally:
+                    con.unregister("__gate_rows")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
 
 
-def _insert_failed(con, run_id: str, report_id: str, suite: Suite, row: dict) -> None:
+def _outcomes_json(outcomes, texts: dict[tuple, str]) -> str:
+    summary = tuple((o.expectation, o.column, o.severity, o.success, o.unexpected_count) for o in outcomes)
+    text = texts.get(summary)
+    if text is None:
+        text = texts[summary] = json.dumps(
+            [{"expectation": e, "column": c, "severity": s, "success": ok, "unexpected_count": n} for e, c, s, ok, n in summary]
+        )
+    return text
+
+
+_CHECK_TYPES = ("varchar", "varchar", "varchar", "varchar", "varchar", "integer", "integer", "integer", "json")
+_FAILED_TYPES = ("varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "integer", "integer", "varchar",
+                 "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar")
+
+
+def _failed_values(report_id: str, suite: Suite, row: dict) -> list:
+    """One gate.failed_rows row after run_id, up to checked_at."""
     def text(column):
         value = _value(row, column)
         return None if value is None else str(value)
@@ -236,14 +412,18 @@ def _insert_failed(con, run_id: str, report_id: str, suite: Suite, row: dict) ->
     message = describe(report_id, row, suite)
     if status == STALE and row.get("source_line") is None:
         message = f"{report_id}, {suite.model}: {row.get('acknowledgement')} ({row.get('check_id')})"
+    return [
+        report_id, suite.name, key, row.get("severity"), status,
+        text("table_name"), _value(row, "table_no"), _value(row, "source_line"), text("other_lines"),
+        text("row_label"), text("measure_name"), text("expected"), text("found"), text("difference"), text("tolerance"),
+        message, text("acknowledgement"),
+    ]
+
+
+def _insert_failed(con, run_id: str, report_id: str, suite: Suite, row: dict) -> None:
     con.execute(
         "insert into gate.failed_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)",
-        [
-            run_id, report_id, suite.name, key, row.get("severity"), status,
-            text("table_name"), _value(row, "table_no"), _value(row, "source_line"), text("other_lines"),
-            text("row_label"), text("measure_name"), text("expected"), text("found"), text("difference"), text("tolerance"),
-            message, text("acknowledgement"),
-        ],
+        [run_id, *_failed_values(report_id, suite, row)],
     )
 
 

@@ -14,7 +14,9 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 ERROR, WARN, PASS = "ERROR", "WARN", "PASS"
@@ -74,6 +76,7 @@ class SuiteResult:
     row_count: int
     outcomes: list[ExpectationOutcome]
     failing_rows: pd.DataFrame  # rows named by a failed expectation, with the severity they failed at
+    failing_records: list[dict] | None = None  # the same rows as dicts, when already made (to_dict is slow per frame)
 
     @property
     def severity(self) -> str:
@@ -86,6 +89,8 @@ class SuiteResult:
 class GateValidator:
     """One GE file context under the run home, so Data Docs are built where the UI links to them."""
 
+    DATASOURCE = "warehouse_frames"
+
     def __init__(self, context_dir: Path):
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -96,33 +101,47 @@ class GateValidator:
         context_dir.mkdir(parents=True, exist_ok=True)
         self.context = gx.get_context(mode="file", project_root_dir=str(context_dir))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.datasource = self.context.data_sources.add_or_update_pandas("warehouse_frames")
+        self.datasource = None  # registered with the suites (`prepare`)
+        self._suites: dict[str, Suite] = {}  # registered, by name
         self._validations: dict[tuple, object] = {}
+        self._stored: list = []  # validation results stored by this validator, for an incremental Data Docs build
+
+    @staticmethod
+    def _key(suite: Suite) -> tuple:
+        return (suite.name, json.dumps(suite.definition, sort_keys=True, ensure_ascii=False))
+
+    def prepare(self, suites: list[Suite]) -> None:
+        """Register the suites with GE once per validator (one per gate run): every data asset in ONE
+        write of the GE config (adding assets one at a time rewrites the whole config each time, which
+        cost more than validating), then one validation definition per suite."""
+        if all(self._key(s) in self._validations for s in suites):
+            return
+        from great_expectations.core.batch_definition import BatchDefinition
+        from great_expectations.datasource.fluent.pandas_datasource import DataFrameAsset, PandasDatasource
+
+        gx = self._gx
+        self._suites.update({s.name: s for s in suites})
+        names = sorted(self._suites)
+        self.datasource = self.context.data_sources.add_or_update_pandas(
+            datasource=PandasDatasource(
+                name=self.DATASOURCE,
+                assets=[DataFrameAsset(name=n, batch_definitions=[BatchDefinition(name="frame")]) for n in names],
+            )
+        )
+        self._validations = {}
+        for name in names:
+            suite = self._suites[name]
+            definition = {k: v for k, v in suite.definition.items() if k != "meta"}
+            definition["meta"] = {k: v for k, v in (suite.definition.get("meta") or {}).items()}
+            batch = self.datasource.get_asset(name).get_batch_definition("frame")
+            # add_or_update also adds or updates the suite itself
+            validation = gx.ValidationDefinition(data=batch, suite=gx.ExpectationSuite(**definition), name=name)
+            self._validations[self._key(suite)] = self.context.validation_definitions.add_or_update(validation)
 
     def _validation(self, suite: Suite):
-        """The suite's GE validation definition, registered once per validator (one per gate run):
-        registering a suite and a validation definition writes files, so doing it per report and suite
-        cost more than the validation itself."""
-        key = (suite.name, json.dumps(suite.definition, sort_keys=True, ensure_ascii=False))
-        cached = self._validations.get(key)
-        if cached is not None:
-            return cached
-        gx = self._gx
-        definition = {k: v for k, v in suite.definition.items() if k != "meta"}
-        definition["meta"] = {k: v for k, v in (suite.definition.get("meta") or {}).items()}
-        ge_suite = gx.ExpectationSuite(**definition)
-        try:
-            self.context.suites.delete(suite.name)
-        except Exception:  # not there yet
-            pass
-        ge_suite = self.context.suites.add(ge_suite)
-        names = [a.name for a in self.datasource.assets]
-        asset = self.datasource.get_asset(suite.name) if suite.name in names else self.datasource.add_dataframe_asset(suite.name)
-        batch = asset.batch_definitions[0] if asset.batch_definitions else asset.add_batch_definition_whole_dataframe("frame")
-        validation = gx.ValidationDefinition(data=batch, suite=ge_suite, name=suite.name)
-        validation = self.context.validation_definitions.add_or_update(validation)
-        self._validations[key] = validation
-        return validation
+        """The suite's GE validation definition (registering it if need be)."""
+        self.prepare([suite])
+        return self._validations[self._key(suite)]
 
     def _run(self, suite: Suite, frame: pd.DataFrame) -> list[tuple]:
         """Validate once: per expectation (type, column, severity, success, unexpected_count, keys, observed)."""
@@ -135,6 +154,7 @@ class GateValidator:
                 "return_unique_unexpected_index_query": False,
             },
         )
+        self._remember(suite, result)
         severity_by_type = {}
         for expectation in suite.definition.get("expectations", []):
             column = (expectation.get("kwargs") or {}).get("column")
@@ -184,31 +204,139 @@ class GateValidator:
     def validate(self, suite: Suite, frame: pd.DataFrame) -> SuiteResult:
         return self._result(suite, frame, self._run(suite, frame))
 
-    def validate_reports(self, suite: Suite, frame: pd.DataFrame, report_ids: list[str]) -> dict[str, SuiteResult]:
+    def validate_reports(
+        self,
+        suite: Suite,
+        frame: pd.DataFrame,
+        report_ids: list[str],
+        rows: Callable[[np.ndarray], pd.DataFrame] | None = None,
+    ) -> dict[str, SuiteResult]:
         """Validate the rows of several reports in ONE GE validation and split the outcome per report.
 
         Exact for this gate's expectations: every one is row-level (not null, in set, between, unique
         on a key that includes report_id; `mostly` at most 1.0), so an expectation fails for a report
         exactly when some of that report's rows are unexpected. An expectation that fails without
-        naming rows (e.g. a missing column) fails for every report."""
+        naming rows (e.g. a missing column) fails for every report.
+
+        `frame` needs only report_id, the key and the columns the expectations name: `rows(positions)`
+        returns the full rows at those positions of `frame`, in that order, and is asked only for the
+        rows a failed expectation names (without it, `frame` holds the full rows). Each report's result
+        is the one `validate` gives on that report's full rows."""
         items = self._run(suite, frame)
-        positions = frame.groupby("report_id", sort=False).indices if len(frame) else {}
+        key = list(suite.key)
+        # Per report, what validating its rows alone would give: its own unexpected keys.
+        own: list[dict] = []
+        flagged: dict[object, dict[tuple, str]] = {}  # report -> key -> severity (ERROR wins)
+        for expectation, column, severity, success, count, keys, observed in items:
+            mine: dict = {}
+            if not success:
+                for k in keys:
+                    mine.setdefault(k.get("report_id"), []).append(k)
+            own.append(mine)
+        for (expectation, column, severity, success, count, keys, observed), mine in zip(items, own):
+            for report_id, keys_of_report in mine.items():
+                marks = flagged.setdefault(report_id, {})
+                for k in keys_of_report:
+                    ident = tuple(k.get(c) for c in key)
+                    if marks.get(ident) != ERROR:
+                        marks[ident] = severity
+        positions, severities = self._flagged_positions(frame, key, flagged, set(report_ids))
+        spans: dict = {}  # report -> its rows in `full`, which holds each report's flagged rows together
+        if len(positions):
+            owner = frame["report_id"].to_numpy()[positions]
+            codes, uniques = pd.factorize(owner)
+            order = np.argsort(codes, kind="stable")  # frame order within a report
+            full = rows(positions) if rows is not None else frame.iloc[positions]
+            full = full.copy()
+            full["severity"] = severities
+            full = full.take(order)
+            sizes = np.bincount(codes, minlength=len(uniques))
+            spans = {report_id: (int(end - n), int(end)) for report_id, end, n in zip(uniques, np.cumsum(sizes), sizes)}
+            records = full.to_dict("records")  # once: to_dict per report frame cost more than validating
+        else:
+            full, records = None, []
+        empty = (full if full is not None else frame).head(0).assign(severity=pd.Series(dtype=str))
+        counts = frame["report_id"].value_counts(sort=False).to_dict() if len(frame) else {}
+        # An outcome that is the same for every report is made once (outcomes are read only).
+        common = [
+            ExpectationOutcome(expectation=e, column=c, severity=s, success=ok, unexpected_count=n if not ok else 0,
+                               unexpected_keys=[], observed=o)
+            if ok or not keys else
+            ExpectationOutcome(expectation=e, column=c, severity=s, success=True, unexpected_count=0, unexpected_keys=[], observed=o)
+            for e, c, s, ok, n, keys, o in items
+        ]
         out = {}
         for report_id in report_ids:
-            rows = positions.get(report_id)
-            part = frame.iloc[rows] if rows is not None else frame.head(0)
-            mine = []
-            for expectation, column, severity, success, count, keys, observed in items:
-                if success or not keys:
-                    mine.append((expectation, column, severity, success, count if not success else 0, [], observed))
-                    continue
-                own = [k for k in keys if k.get("report_id") == report_id]
-                mine.append((expectation, column, severity, not own, len(own), own, observed))
-            out[report_id] = self._result(suite, part, mine)
+            outcomes = []
+            for (expectation, column, severity, success, count, keys, observed), mine, shared in zip(items, own, common):
+                keys_of_report = mine.get(report_id) if not success and keys else None
+                outcomes.append(
+                    ExpectationOutcome(expectation=expectation, column=column, severity=severity, success=False,
+                                       unexpected_count=len(keys_of_report), unexpected_keys=keys_of_report, observed=observed)
+                    if keys_of_report else shared
+                )
+            start, stop = spans.get(report_id, (0, 0))
+            out[report_id] = SuiteResult(suite=suite, row_count=int(counts.get(report_id, 0)), outcomes=outcomes,
+                                         failing_rows=full.iloc[start:stop] if stop > start else empty,
+                                         failing_records=records[start:stop])
         return out
 
+    @staticmethod
+    def _flagged_positions(
+        frame: pd.DataFrame, key: list[str], flagged: dict[object, dict[tuple, str]], report_ids: set
+    ) -> tuple[np.ndarray, list[str]]:
+        """Positions (in frame order) of the rows whose report named their key, and each one's severity."""
+        idents = {ident for report_id, marks in flagged.items() if report_id in report_ids and marks for ident in marks}
+        if not idents or not len(frame):
+            return np.array([], dtype=np.int64), []
+        # Narrow down with vectorised membership per key column, then match whole keys as `_result` does.
+        mask = np.ones(len(frame), dtype=bool)
+        for j, column in enumerate(key):
+            mask &= frame[column].isin([i[j] for i in idents]).to_numpy()
+        candidates = np.flatnonzero(mask)
+        index = frame.iloc[candidates].set_index(key).index
+        reports = frame["report_id"].to_numpy()[candidates]
+        positions, severities = [], []
+        for position, i, report_id in zip(candidates, index, reports):
+            marks = flagged.get(report_id)
+            ident = tuple(i) if isinstance(i, tuple) else (i,)
+            if marks and ident in marks:
+                positions.append(position)
+                severities.append(marks[ident])
+        return np.array(positions, dtype=np.int64), severities
+
+    def _remember(self, suite: Suite, result) -> None:
+        """The store key of a validation result, as ValidationDefinition.run stored it (None if unknown)."""
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        batch = result.meta.get("active_batch_definition") or {}
+        run_id = result.meta.get("run_id")
+        if not isinstance(batch, dict) or run_id is None:
+            self._stored.append(None)
+            return
+        self._stored.append(
+            ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+                run_id=run_id,
+                batch_identifier=f"{batch.get('datasource_name')}-{batch.get('data_asset_name')}",
+            )
+        )
+
     def build_docs(self) -> Path | None:
-        self.context.build_data_docs()
+        """Render this validator's suites and results, and the index: the pages of earlier runs are
+        already on disk, and rebuilding every stored result made each run slower than the last. If a
+        stored key cannot be confirmed, the whole site is rebuilt."""
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+        store = self.context.validation_results_store
+        if self._stored and all(k is not None and store.has_key(k) for k in self._stored):
+            resources = [*self._stored, *(ExpectationSuiteIdentifier(name=n) for n in sorted(self._suites))]
+            self.context.build_data_docs(resource_identifiers=resources)
+        else:
+            self.context.build_data_docs()
         for site in self.context.get_docs_sites_urls():
             url = site.get("site_url") or ""
             if url.startswith("file://"):

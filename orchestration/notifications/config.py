@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ..settings import paths
+from ..yaml_files import read_yaml
 
 DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
 
@@ -137,7 +136,7 @@ def load_config(env: dict | None = None) -> NotificationConfig:
     path = config_path()
     raw: dict = {}
     if path.is_file():
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path) or {}
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
         raw = _expand(raw)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from ..yaml_files import read_yaml
+
 REQUIRED = ("report_id", "organization", "title", "file")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
@@ -43,7 +45,7 @@ def load_registry(registry_path: Path) -> list[ReportEntry]:
     """All entries, validated: ids unique and well-formed, required fields present, encodings known."""
     if not registry_path.exists():
         return []
-    data = yaml.safe_load(registry_path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(registry_path) or {}
     entries, seen = [], {}
     for index, item in enumerate(data.get("reports") or [], start=1):
         where = f"{registry_path}: entry {index}"
