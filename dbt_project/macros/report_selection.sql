@@ -5,21 +5,14 @@
   The environment variable is read only while executing, never while parsing: dbt re-parses the
   whole project when `--vars` or a parse-time env_var changes, which cost ~3 s per run.
 
-  selected_report_ids(): the list.
-
-  in_selected_reports(column): a predicate for the model's WHERE clause.
+  in_selected_reports(column): a predicate for the model's WHERE clause (`true` when nothing is selected).
   delete_selected_reports(): pre-hook of incremental models; removes the rows about to be rebuilt,
   so a report's rows are replaced, never duplicated, and a report that lost rows loses them here too.
 -#}
-{% macro selected_report_ids() -%}
+{% macro in_selected_reports(column='report_id') -%}
     {%- set ids = var('report_ids', []) -%}
     {%- if not ids and execute -%}{%- set ids = env_var('BUDGET_RECON_REPORT_IDS', '') -%}{%- endif -%}
     {%- if ids is string -%}{%- set ids = ids.split(',') | map('trim') | reject('equalto', '') | list -%}{%- endif -%}
-    {%- do return(ids) -%}
-{%- endmacro %}
-
-{% macro in_selected_reports(column='report_id') -%}
-    {%- set ids = selected_report_ids() -%}
     {%- if ids | length == 0 -%}
         true
     {%- else -%}

@@ -2,7 +2,7 @@
   Data tests of a per-report build check the rebuilt reports only.
 
   dbt wraps the model a data test reads in `get_where_subquery` (that is how the `where:` config
-  works). This override adds `report_id in (<selected_report_ids()>)` when the build selects reports, so
+  works). This override adds `in_selected_reports()` (report_id in (...)) when the build selects reports, so
   adding one report to a warehouse of a thousand tests that report's rows, not every row again (the
   other reports' rows were tested when they were built and are untouched: marts and reconciliation
   models are replaced per report). A full build (no selection) tests every row, as before.
@@ -11,8 +11,8 @@
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- if selected_report_ids() | length > 0 -%}
-        {%- set selected = in_selected_reports('report_id') -%}
+    {%- set selected = in_selected_reports('report_id') | trim -%}
+    {%- if selected != 'true' -%}
         {%- set where = '(' ~ where ~ ') and ' ~ selected if where else selected -%}
     {%- endif -%}
     {%- if where -%}
