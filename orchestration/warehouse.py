@@ -214,7 +214,8 @@ def replace_report(
             rows = rows_by_table.get(extractor.table, [])
             diffing = previous is not None and extractor.table in tracked
             old = _rows_as_text(con, extractor, report.report_id) if diffing else {}
-            con.execute(f'DELETE FROM {RAW_SCHEMA}."{extractor.table}" WHERE report_id = ?', [report.report_id])
+            if previous is not None:  # rows and their report_loads row are only ever written together
+                con.execute(f'DELETE FROM {RAW_SCHEMA}."{extractor.table}" WHERE report_id = ?', [report.report_id])
             if rows:
                 frame = frames[extractor.table] if frames is not None else _frame(rows, extractor.columns)
                 con.register("incoming_rows", frame)
