@@ -3,7 +3,6 @@ leaves other reports publishing; acknowledgements turn a proven discrepancy into
 stale acknowledgement is an error."""
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import yaml
 
 from orchestration.gate.results import run_gate
 from orchestration.gate.suites import GateValidator
+from orchestration.settings import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN = "chungbuk-sti-2020-h1"
@@ -40,18 +40,10 @@ def pipeline(tmp_path_factory):
     registry["reports"] = [entry, dict(entry, report_id=MUTATED, file=f"{MUTATED}.txt")]
     (seeds / "reports.yaml").write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
 
-    saved = {k: os.environ.get(k) for k in ("BUDGET_RECON_HOME", "BUDGET_RECON_SEEDS", "DAGSTER_HOME")}
-    os.environ.update(BUDGET_RECON_HOME=str(home), BUDGET_RECON_SEEDS=str(seeds), DAGSTER_HOME=str(home / "dagster"))
-    try:
+    with environment({"BUDGET_RECON_HOME": str(home), "BUDGET_RECON_SEEDS": str(seeds), "DAGSTER_HOME": str(home / "dagster")}):
         from orchestration.cli import run_reports
 
         summaries = {s.report_id: s for s in run_reports([CLEAN, MUTATED]).reports}
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return {"summaries": summaries, "home": home, "line": mutated_line}
 
 
@@ -103,12 +95,8 @@ def test_blocked_report_stays_unpublished(pipeline):
     # The Dagster run skipped the published step for that partition.
     import dagster as dg
 
-    os.environ["DAGSTER_HOME"] = str(home / "dagster")
-    try:
-        with dg.DagsterInstance.get() as instance:
-            stats = {s.step_key: s.status.value for s in instance.get_run_step_stats(pipeline["summaries"][MUTATED].run_id)}
-    finally:
-        os.environ.pop("DAGSTER_HOME", None)
+    with environment({"DAGSTER_HOME": str(home / "dagster")}), dg.DagsterInstance.get() as instance:
+        stats = {s.step_key: s.status.value for s in instance.get_run_step_stats(pipeline["summaries"][MUTATED].run_id)}
     # The gate ran and recorded its verdict (its step fails because a blocking check failed).
     assert stats.get("gate") in ("SUCCESS", "FAILURE")
     assert stats.get("published") in (None, "SKIPPED")

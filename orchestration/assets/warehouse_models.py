@@ -1,8 +1,6 @@
 """dbt models as Dagster assets: staging, intermediate, marts and reconciliation, per report partition."""
 
 
-import contextlib
-import os
 from typing import Any, Mapping
 
 import dagster as dg
@@ -11,7 +9,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from ..dbt_manifest import manifest_path
 from ..gate.warmup import import_great_expectations_in_background
 from ..partitions import WAREHOUSE_POOL, reports_partitions
-from ..settings import paths
+from ..settings import environment, paths
 
 LAYERS = ("staging", "intermediate", "marts", "reconciliation")
 
@@ -49,22 +47,6 @@ def dbt_env(report_ids: list[str]) -> dict[str, str]:
     }
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]):
-    """`DbtCliResource.cli` hands dbt a copy of os.environ: set ours for that call only, so one run's
-    report selection never leaks into a later dbt started by the same process."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 @dbt_assets(
     manifest=manifest_path(),
     dagster_dbt_translator=TRANSLATOR,
@@ -79,7 +61,9 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     import_great_expectations_in_background()  # for the gate step, while dbt runs
     # One target folder for every run (the warehouse pool runs one dbt at a time): dbt's partial parse
     # state lives there; dagster-dbt's default, a new folder per run, means a full parse every run.
-    with _environment(dbt_env(report_ids)):
+    # `DbtCliResource.cli` hands dbt a copy of os.environ: ours is set for that call only, so one run's
+    # report selection never leaks into a later dbt started by the same process.
+    with environment(dbt_env(report_ids)):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=paths().dbt_target)
     try:
         yield from invocation.stream()
