@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .settings import paths
+from .settings import environment, paths
 
 DAGSTER_YAML = """\
 # Written by budget-recon (rewritten when budget-recon changes it; delete this line to keep your edits).
@@ -254,20 +254,23 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
                 single(report_id)
             return outcome
 
+        def range_run(**options):
+            # A large run: one "planned" event per asset instead of one per asset and report (55 000 for a
+            # thousand reports). Dagster's documented cost: a failed run does not mark its partitions failed
+            # in the UI; the gate's checks, `budget-recon status` and the published layer still tell.
+            planned = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"} if len(selected) > LARGE_RUN else {}
+            with _captured(log_file, log_level), environment(planned):
+                return job.execute_in_process(
+                    instance=instance,
+                    tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
+                    raise_on_error=False,
+                    run_config=loggers,
+                    **options,
+                )
+
         started = time.perf_counter()
-        if len(selected) > LARGE_RUN:
-            # One "planned" event per asset instead of one per asset and report (55 000 for a thousand
-            # reports). Dagster's documented cost: a failed run does not mark its partitions failed in the
-            # UI; the gate's checks, `budget-recon status` and the published layer still tell.
-            os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
         print(f"▶ {len(selected)} reports in one run: parsing, loading, dbt build, gate, publishing… (details: {log_file})", flush=True)
-        with _captured(log_file, log_level):
-            result = job.execute_in_process(
-                instance=instance,
-                tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
-                raise_on_error=False,
-                run_config=loggers,
-            )
+        result = range_run()
         steps = _step_status(instance, result.run_id)
         if steps.get("raw_report") != "SUCCESS":
             # A report that cannot be loaded must fail alone: isolate it with one run per report.
@@ -282,14 +285,7 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
         if steps.get("published") != "SUCCESS" and any(not s.checks_failed for s in summaries):
             # The gate's blocking checks stopped publishing for the whole batch; publish the reports
             # whose gate passed in one more run over the range (the step refuses the others).
-            with _captured(log_file, log_level):
-                follow_up = job.execute_in_process(
-                    instance=instance,
-                    tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
-                    asset_selection=_published_keys(defs),
-                    raise_on_error=False,
-                    run_config=loggers,
-                )
+            follow_up = range_run(asset_selection=_published_keys(defs))
             refusal = _step_error(follow_up) or ""
             for summary in summaries:
                 if summary.checks_failed:

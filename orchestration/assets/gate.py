@@ -19,7 +19,7 @@ from ..notifications import notify_gate_result
 from ..partitions import WAREHOUSE_POOL, reports_partitions
 from ..resources import WarehouseResource
 from ..settings import EXPECTATIONS_DIR, paths
-from .metadata import LIST_LIMIT, markdown_list
+from .metadata import LIST_LIMIT, markdown_list, progress_log
 
 SUITES = load_suites(EXPECTATIONS_DIR)
 GATE_RESULTS = dg.AssetKey(["gate", "validation_results"])
@@ -66,7 +66,7 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     report_ids = list(context.partition_keys)
     summaries, reports = [], []
     with warehouse.connect() as con:
-        gates = run_gate(con, report_ids, run_id, EXPECTATIONS_DIR, validator, log=_progress(context, len(report_ids)))
+        gates = run_gate(con, report_ids, run_id, EXPECTATIONS_DIR, validator, log=progress_log(context.log.info, len(report_ids), "checked"))
         for report_gate in gates:
             reports.append(write_discrepancy_report(con, report_gate.report_id, run_id, home.discrepancy_reports))
             summaries.append(
@@ -106,23 +106,6 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     )
     for suite in SUITES:
         yield _check_result(suite, gates, failures[suite.name], docs_url, reports)
-
-
-def _progress(context: dg.AssetExecutionContext, report_count: int):
-    """The gate's line per report in a small run; about twenty progress lines in a large one (each log
-    line is an event in the run storage)."""
-    if report_count <= 20:
-        return context.log.info
-    every = max(1, report_count // 20)
-    done = 0
-
-    def log(message: str) -> None:
-        nonlocal done
-        done += 1
-        if done % every == 0 or done == report_count:
-            context.log.info(f"{done}/{report_count} reports checked; latest: {message}")
-
-    return log
 
 
 def _capped(text: str, limit: int = 20_000) -> str:

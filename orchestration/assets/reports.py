@@ -1,7 +1,5 @@
 """Raw layer: each report partition parsed once and loaded into the `raw` schema atomically."""
 
-import time
-
 import dagster as dg
 from pydantic import Field
 
@@ -11,7 +9,7 @@ from ..parsing.registry import ReportEntry
 from ..parsing.reader import ReportFormatError
 from ..partitions import WAREHOUSE_POOL, reports_partitions
 from ..resources import ReportRegistryResource, WarehouseResource
-from .metadata import markdown_list
+from .metadata import markdown_list, progress_log
 
 RAW_EXTRACTORS = all_extractors()
 
@@ -78,13 +76,10 @@ def raw_report(
     entries = _entries(registry, report_ids)
     workers = parse_workers(len(entries), config.parse_workers)
     context.log.info(f"{len(entries)} reports to parse and load ({f'{workers} parse processes' if workers else 'in process'})")
-    # Every report is logged in a small run; a large one logs progress every ~5 % (each log line is a
-    # Dagster event written to the run storage).
-    every = 1 if len(entries) <= 20 else max(1, len(entries) // 20)
-    started = time.perf_counter()
+    progress = progress_log(context.log.info, len(entries), "loaded")
     with warehouse.connect() as con:
         loaded = ingest_many(con, entries, registry.reports_dir, context.run.run_id, workers)
-        for position, entry in enumerate(entries, start=1):
+        for entry in entries:
             try:
                 result = next(loaded)
             except ReportFormatError as exc:
@@ -94,14 +89,10 @@ def raw_report(
                     allow_retries=False,
                 ) from exc
             sources.append(f"{entry.report_id}: {entry.file} (sha256 {result.sha256[:12]}…)")
-            if every == 1:
-                context.log.info(
-                    f"{entry.report_id}: {len(result.report.lines)} lines, {len(result.report.tables)} tables, "
-                    f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"
-                )
-            elif position % every == 0 or position == len(entries):
-                elapsed = time.perf_counter() - started
-                context.log.info(f"{position}/{len(entries)} reports loaded in {elapsed:.0f}s ({position / elapsed:.1f}/s)")
+            progress(
+                f"{entry.report_id}: {len(result.report.lines)} lines, {len(result.report.tables)} tables, "
+                f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"
+            )
             for issue in getattr(result.report, "issues", []) or []:
                 context.log.warning(f"{entry.report_id}: {issue}")
             for table, count in result.load.row_counts.items():
