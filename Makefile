@@ -7,8 +7,18 @@ STAMP := $(VENV)/.installed
 
 export BUDGET_RECON_HOME ?= $(CURDIR)/var
 export DAGSTER_HOME ?= $(BUDGET_RECON_HOME)/dagster
+# dbt, dagster and dagster-dbt from the virtual environment, activated or not.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint dbt-build ui bench clean
+# dbt's manifest, which Dagster reads its assets from: prepared again when the dbt project changed
+# (dagster-dbt's documented deployment step; orchestration/dbt_project.py).
+MANIFEST := var/dbt/manifest/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml
+# Debian's PostgreSQL 15, which the tests start a server of their own from (tests/postgres_server.py).
+PG_BIN := /usr/lib/postgresql/15/bin
+
+.PHONY: run test lint dbt-build ui bench clean postgresql
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +26,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py
+	@touch $(MANIFEST)
+
+# apt-get needs root, as in CI (a fresh clone); elsewhere the tests that need it are skipped.
+postgresql:
+	@test -x $(PG_BIN)/initdb || { test "$$(id -u)" = 0 && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; } || \
+		echo "PostgreSQL 15 is not installed ($(PG_BIN)): install Debian's postgresql-15 to run its tests"
+
+run: $(STAMP) $(MANIFEST)
 	$(BIN)/budget-recon run
 
-test: $(STAMP) lint
+test: $(STAMP) $(MANIFEST) postgresql lint
 	$(BIN)/python -m pytest -q
 	$(MAKE) dbt-build
 
@@ -27,17 +47,17 @@ lint: $(STAMP)
 	$(BIN)/sqlfluff lint dbt_project/models
 
 # dbt build of every model and test against a scratch warehouse loaded with the bundled reports.
-dbt-build: $(STAMP)
+dbt-build: $(STAMP) $(MANIFEST)
 	$(BIN)/budget-recon dbt-build
 
-ui: $(STAMP)
+ui: $(STAMP) $(MANIFEST)
 	$(BIN)/budget-recon sync
 	$(BIN)/dagster dev -w workspace.yaml
 
 # Benchmark of every stage on generated corpora of 1, 10, 100 and 1000 reports (bench/RESULTS.md).
 # SIZES=1,10 for a quick run.
 SIZES ?= 1,10,100,1000
-bench: $(STAMP)
+bench: $(STAMP) $(MANIFEST)
 	$(BIN)/python bench/run_bench.py --sizes $(SIZES)
 
 clean:

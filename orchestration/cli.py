@@ -34,25 +34,35 @@ concurrency:
     max_concurrent_runs: 4
 telemetry:
   enabled: false
-# Dagster's SQLite storages, the event log writing a run's per-partition asset events in batches
-# (orchestration/event_storage.py).
-run_storage:
-  module: dagster._core.storage.runs
-  class: SqliteRunStorage
-  config:
-    base_dir: {home}/history
-event_log_storage:
-  module: orchestration.event_storage
-  class: BatchingSqliteEventLogStorage
-  config:
-    base_dir: {home}/history/runs
-schedule_storage:
-  module: dagster._core.storage.schedules
-  class: SqliteScheduleStorage
-  config:
-    base_dir: {home}/schedules
+{storage}"""
+# Dagster's storages (runs, event log, schedules): SQLite files in the Dagster home by default, or a
+# PostgreSQL database named by $BUDGET_RECON_DAGSTER_STORAGE (docs/scale-out.md). The URL stays in the
+# environment, never in the file: it may hold a password.
+SQLITE_STORAGE = """\
+storage:
+  sqlite:
+    base_dir: {home}
+"""
+POSTGRES_STORAGE = """\
+storage:
+  postgres:
+    postgres_url:
+      env: BUDGET_RECON_DAGSTER_STORAGE
 """
 WRITTEN_BY_US = "# Written by budget-recon"
+
+
+def dagster_storage(dagster_home: Path) -> str:
+    """The `storage:` section of dagster.yaml for $BUDGET_RECON_DAGSTER_STORAGE (empty: SQLite files)."""
+    url = os.environ.get("BUDGET_RECON_DAGSTER_STORAGE", "").strip()
+    if not url:
+        return SQLITE_STORAGE.format(home=dagster_home.as_posix())
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise SystemExit(
+            f"BUDGET_RECON_DAGSTER_STORAGE={url.split('@')[-1]!r}: expected a PostgreSQL URL, "
+            "postgresql://user[:password]@host:port/database (or unset it for SQLite files in the Dagster home)"
+        )
+    return POSTGRES_STORAGE
 
 
 def prepare_environment() -> Path:
@@ -61,7 +71,7 @@ def prepare_environment() -> Path:
     dagster_home = Path(os.environ.get("DAGSTER_HOME") or home.dagster_home).resolve()
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
-    wanted = DAGSTER_YAML.format(home=dagster_home.as_posix())
+    wanted = DAGSTER_YAML.format(storage=dagster_storage(dagster_home))
     current = config.read_text(encoding="utf-8") if config.exists() else None
     if current is None or (current.startswith(WRITTEN_BY_US) and current != wanted):
         config.write_text(wanted, encoding="utf-8")

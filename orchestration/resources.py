@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
-from packaging import version
 
 from . import warehouse
 from .parsing.registry import ReportEntry, get_entry, load_registry
@@ -54,24 +51,3 @@ class ReportRegistryResource(dg.ConfigurableResource):
 
     def entry(self, report_id: str) -> ReportEntry:
         return get_entry(self.registry_file, report_id)
-
-
-class InProcessDbtCliResource(DbtCliResource):
-    """`DbtCliResource` for the dbt installed beside this interpreter (`dbt_executable` must be that
-    one: the version is read from the package), without two start-up costs
-    of dagster-dbt 0.29 that this project does not use (~4 s of every run):
-
-    - the dbt version comes from the installed package instead of a `dbt --version` subprocess;
-    - no in-process dbt adapter: dagster-dbt builds one (loading every dbt macro) only for
-      `fetch_row_counts` / `fetch_column_metadata`, which cannot work here anyway: they open the
-      DuckDB file while the dbt process holds its single writer lock.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        from dbt.version import __version__
-
-        return version.parse(__version__)
-
-    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - see the class docstring
-        return None

@@ -6,8 +6,7 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from ..dbt_manifest import manifest_path
-from ..gate.warmup import import_great_expectations_in_background
+from ..dbt_project import dbt_project
 from ..partitions import WAREHOUSE_POOL, reports_partitions
 from ..settings import environment, paths
 
@@ -48,7 +47,8 @@ def dbt_env(report_ids: list[str]) -> dict[str, str]:
 
 
 @dbt_assets(
-    manifest=manifest_path(),
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
     dagster_dbt_translator=TRANSLATOR,
     partitions_def=reports_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -58,7 +58,6 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build` of the selected models for the run's reports only."""
     report_ids = list(context.partition_keys)
     context.log.info(f"dbt build for {len(report_ids)} reports: {', '.join(report_ids[:20])}{' …' if len(report_ids) > 20 else ''}")
-    import_great_expectations_in_background()  # for the gate step, while dbt runs
     # One target folder for every run (the warehouse pool runs one dbt at a time): dbt's partial parse
     # state lives there; dagster-dbt's default, a new folder per run, means a full parse every run.
     # `DbtCliResource.cli` hands dbt a copy of os.environ: ours is set for that call only, so one run's
