@@ -320,7 +320,7 @@ def _task_blocks(
 
 
 def _task_header_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
-    departments = numbered_entries(report, part=3)
+    departments = numbered_entries(report)
     rows: list[dict] = []
     for header, lines in _task_blocks(report, first, last, part_lines):
         m = _TASK_HEADER.match(header.text)
@@ -521,7 +521,7 @@ def _match_goal(text: str, goals: dict[int, str]) -> int | None:
 
 
 def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
-    goals = numbered_entries(report, part=3)
+    goals = numbered_entries(report)
     lines = part_lines if part_lines is not None else _read_lines(report, first, last)
     rows: list[dict] = []
     goal_no: int | None = None

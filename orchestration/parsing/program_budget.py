@@ -67,6 +67,7 @@ def _cell_row(report: Report, pt: ProgramTable, node: Node, column, value, print
         "level": node.level,
         "is_total": bool(node.children),
         "org_unit": None,
+        "org_unit_no": None,
         "column_label": column.label,
         "is_column_total": column.word == "합계",
         "program": chain[0] if is_item else None,

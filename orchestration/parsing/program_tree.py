@@ -30,6 +30,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .periods import full_year
+from .profiles import profile
 from .reader import Report, Row, Table
 from .values import Value, clean_name, parse_value, squash, strip_markup
 
@@ -42,13 +44,13 @@ _CIRCLED = re.compile(r"^[①-⑳]\s*")
 
 BUDGET_WORDS = ("국비", "지방비", "합계")
 TARGET_WORDS = ("목표", "예산", "1억원당")
-# Indicator -> unit of its targets (DOMAIN.md 1.4: take an indicator's unit from the indicator).
-INDICATOR_UNITS = (("신규고용", "명"), ("고용", "명"), ("매출", "억원"), ("수출", "억원"), ("특허", "건"))
 
 
-def indicator_unit(indicator: str | None) -> str | None:
+def indicator_unit(indicator: str | None, report: Report | None = None) -> str | None:
+    """Unit of an indicator's targets from the family profile's `indicator_units` (a target table's unit
+    line is the budget's unit: docs/report-families.md "Units")."""
     key = squash(indicator or "")
-    return next((unit for word, unit in INDICATOR_UNITS if word in key), None)
+    return next((unit for word, unit in profile(report).get("indicator_units") or () if word in key), None)
 
 
 @dataclass
@@ -118,10 +120,10 @@ def _year(token: str) -> int | None:
     if not match:
         return None
     year = int(match.group(1))
-    return year + 2000 if year < 100 else year
+    return full_year(year)
 
 
-def _columns(table: Table) -> tuple[str, list[Column]] | None:
+def _columns(table: Table, change_words: tuple[str, ...]) -> tuple[str, list[Column]] | None:
     """(kind, 9 columns) when the header has the year blocks and the measure words of B1 or B2/B3."""
     rows = [r for r in table.rows if r.role == "header"]
     if not any(len(r.cells) >= VALUE_WIDTH for r in rows):
@@ -132,7 +134,7 @@ def _columns(table: Table) -> tuple[str, list[Column]] | None:
     year_tokens: list[str] = []
     words: list[str] = []
     for cells in row_cells:
-        years = [c for c in cells if _year(c) or squash(c) == "증감"]
+        years = [c for c in cells if _year(c) or squash(c) in change_words]
         if len(years) >= 2:
             year_tokens = years
         measure = [squash(c) for c in cells if squash(c) in BUDGET_WORDS + TARGET_WORDS]
@@ -489,8 +491,9 @@ def program_tables(report: Report) -> list[ProgramTable]:
     """Every B1 / B2 / B3 table of the report, rows placed on the tree, identities checked."""
     found: list[ProgramTable] = []
     seen: Counter = Counter()
+    change_words = tuple(profile(report).get("change_headers") or ())
     for table in report.tables:
-        shape = _columns(table)
+        shape = _columns(table, change_words)
         if shape is None:
             continue
         kind, columns = shape

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .extractors import Extractor
+from .periods import full_year
 from .reader import Report, Table
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, memoize, parse_value, squash, strip_html, strip_markup, to_won
@@ -814,7 +815,7 @@ def _yearly_tables(report: Report) -> list[dict]:
                     continue
                 value = parse_value(row.cells[index])
                 year = int(match.group("y"))
-                year += 2000 if year < 100 else 0
+                year = full_year(year)
                 won = None if is_count else _won(value.number, unit)
                 rows.append(
                     _row(

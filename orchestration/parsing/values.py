@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from .periods import full_year
+
 # Full-width digits and punctuation that HWP/PDF exports leave in numbers.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９，．－％", "0123456789,.-%")
 _SPACES = re.compile(r"[\u00a0\u2002\u2003\u2009\u202f\u3000]")
@@ -256,7 +258,7 @@ def parse_as_of(text: str) -> str | None:
     if not match:
         return None
     year = int(match.group(1))
-    year += 2000 if year < 100 else 0
+    year = full_year(year)
     return f"{year:04d}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
 
 
@@ -270,7 +272,7 @@ def parse_date(text: str) -> str | None:
     if not match:
         return None
     year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
-    year += 2000 if year < 100 else 0
+    year = full_year(year)
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"

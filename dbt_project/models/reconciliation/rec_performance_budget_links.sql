@@ -20,7 +20,7 @@ with targets as (
         {{ in_selected_reports('report_id') }}
         and target_table in ('sales_target', 'employment_target')
         and measure = 'budget'
-        and period in ('2024', '2025')
+        and period_role <> 'change'
 ),
 
 program_budget as (

@@ -46,6 +46,7 @@ select
     t.item_level,
     t.is_total,
     t.period,
+    t.period_role,
     t.fiscal_year,
     t.measure,
     t.column_label,
