@@ -1,4 +1,4 @@
-"""Budget execution facts: 예산액 / 집행액 / 잔액 / 집행률 with 비고 or 사유 (DOMAIN.md 2.2, 3.2, 6.1, 6.2).
+"""Budget execution facts: 예산액 / 집행액 / 잔액 / 집행률 with 비고 or 사유 (docs/report-families.md 2.2, 3.2, 6.1, 6.2).
 
 One raw row per printed row of every execution table. A table is recognized by its header (a row
 with 예산액, 집행액, 잔액 and 집행률 cells), never by its number; its kind (`table_key`) comes from the
@@ -110,14 +110,14 @@ _TABLE_KINDS: tuple[tuple[str, str], ...] = (
     ("총괄", "execution_summary"),
     ("집행현황", "execution_summary"),
 )
-# The 총괄 row a detail table's 계 restates or feeds (DOMAIN.md 6.1 "annex tables").
+# The 총괄 row a detail table's 계 restates or feeds (docs/report-families.md 6.1 "annex tables").
 SUMMARY_ROW_FOR: dict[str, str] = {
     "foundation_operations": "재단운영지출",
     "revenue_business": "수익사업지출",
     "own_purpose_projects": "고유목적사업지출",
     "commissioned_projects": "고유목적사업지출",
 }
-# Implicit groups of the flat 예산과목 tables (DOMAIN.md 2.2): group label -> labels that close it
+# Implicit groups of the flat 예산과목 tables (docs/report-families.md 2.2): group label -> labels that close it
 # (siblings printed after its children). A group also ends at the next group label.
 GROUPS: dict[str, tuple[str, ...]] = {
     "사업지출": ("사업외지출",),

@@ -1,4 +1,4 @@
-"""Budget plan facts: 수입예산 / 지출예산 by organizational unit (DOMAIN.md 2.2, 6.1) and, through
+"""Budget plan facts: 수입예산 / 지출예산 by organizational unit (docs/report-families.md 2.2, 6.1) and, through
 `program_budget.program_budget_rows`, the program budget tables of regional industry plans (4.2).
 
 The raw table `budget_plan_lines` is LONG: one row per printed value cell. A cell's parent is the same

@@ -1,4 +1,4 @@
-"""Program performance targets of regional industry plans (DOMAIN.md 4.1, 4.3, 4.4, 6.3): raw table
+"""Program performance targets of regional industry plans (docs/report-families.md 4.1, 4.3, 4.4, 6.3): raw table
 `performance_target_lines`, one row per printed value.
 
 - B2 / B3 (`(2) 예산투자대비 성과목표`, `① 사업화매출액`, `② 신규고용`): '24 / '25 / 증감 × 목표 / 예산 /
@@ -7,7 +7,7 @@
   when the parent cell holds a number (총 계 / 기타 rows print `-` targets: they carry budgets only).
   ROI cells have no parent (ratios do not add up); `parent_line_row_id` still gives the tree.
   The target unit comes from the indicator (신규고용 → 명), not from the `(단위 : 억원)` line, which is
-  the budget's unit (DOMAIN.md 1.4).
+  the budget's unit (docs/report-families.md 1.4).
 - K1 headline (`전체 성과목표`: `(공통) 신규고용 229.18명 (ROI)1.80`): a target and an roi row per cell.
 
 Companions: `4.38 (4.61)*` → value 4.38, companion 4.61 (`roi_alternative`, the footnote under the
@@ -270,7 +270,7 @@ def _headline_rows(report: Report) -> list[dict]:
 # printed labels may be shifted or starred (`주력*`, `합계I*`), so the tree is rebuilt from the numbers:
 # a row's children are the following subtrees whose 목표 / 성과 / 예산 of the single-year block add up
 # to it (≥ 2 children, ±0.01 per child; all but one of the three measures must add up, so one printed
-# inconsistency does not break the tree: such a parent is flagged `sum_mismatch`). The tree is then matched to the K3 tree of DOMAIN.md 6.3;
+# inconsistency does not break the tree: such a parent is flagged `sum_mismatch`). The tree is then matched to the K3 tree of docs/report-families.md 6.3;
 # when it matches, rows take the tree's labels (printed label kept in `label_raw`, flag
 # `label_shifted` where the printed one names another row); otherwise the printed labels stay
 # (flag `tree_unmatched`). The 3-year block holds means: a program run in only 1 or 2 of the 3 years
@@ -279,7 +279,6 @@ def _headline_rows(report: Report) -> list[dict]:
 # sums are checked by rec_performance_review, not by the generic plain sums); parent_line_row_id
 # gives the tree.
 
-K3_WIDTH = 12
 K3_MEASURES = {
     "목표": "target",
     "성과": "outcome",
@@ -289,6 +288,7 @@ K3_MEASURES = {
     "1억원당목표": "roi_target",
     "1억원당성과": "roi_outcome",
 }
+K3_BLOCK = len(set(K3_MEASURES.values()))  # measure columns per period block
 K3_TREE_MEASURES = ("target", "outcome", "budget")
 _K3_TITLE = re.compile(r"^(?P<indicator>.+?)\s*성과\s*검토\s*\(")
 _K3_RANGE = re.compile(r"'?(\d{2}|\d{4})\s*~\s*'?(\d{2}|\d{4})")
@@ -342,26 +342,28 @@ def _k3_year(token: str) -> tuple[str, int] | None:
 
 
 def _k3_columns(table: Table) -> list[tuple[str, int, str, str]] | None:
-    """[(period, fiscal_year, measure, column label)] × 12 for a K3 header, else None."""
-    if not any(len(r.cells) >= K3_WIDTH for r in table.rows if r.role in ("header", "repeated_header")):
-        return None  # no header row wide enough for the measure words
+    """[(period, fiscal_year, measure, column label)] for a K3 header (one column per measure of each
+    period block: the value window is the number of periods times the measures), else None."""
+    header_rows = [r for r in table.rows if r.role in ("header", "repeated_header")]
+    if not any(len(r.cells) >= 2 * K3_BLOCK for r in header_rows):
+        return None  # no header row wide enough for two blocks of measure words
     years: list[tuple[str, int, str]] = []
-    words: list[str] = []
-    for row in table.rows:
-        if row.role not in ("header", "repeated_header"):
-            continue
+    measures: list[list[str]] = []
+    for row in header_rows:
         cells = [strip_markup(c) for c in row.cells]
         found = [(y, c) for c in cells if c and (y := _k3_year(c))]
         if len(found) >= 2 and not years:
             years = [(y[0], y[1], c) for y, c in found]
-        measure = [squash(c) for c in cells if squash(c) in K3_MEASURES]
-        if len(measure) >= K3_WIDTH and not words:
-            words = measure[-K3_WIDTH:]
-    if not years or len(words) != K3_WIDTH or K3_WIDTH % len(years):
+        measures.append([squash(c) for c in cells if squash(c) in K3_MEASURES])
+    if not years:
+        return None
+    width = len(years) * K3_BLOCK
+    words = next((measure[-width:] for measure in measures if len(measure) >= width), [])
+    if len(words) != width:
         return None
     if "attainment" not in {K3_MEASURES[w] for w in words}:
         return None
-    block = K3_WIDTH // len(years)
+    block = K3_BLOCK
     out = []
     for i, word in enumerate(words):
         period, year, token = years[i // block]
@@ -448,7 +450,7 @@ def _k3_label_key(label: str) -> str:
 
 
 def _k3_match(tree: tuple, template: tuple, rows: list[_K3Row], out: dict[int, tuple[str, tuple]]) -> bool:
-    """Match a parsed subtree to the DOMAIN K3 tree; out[index] = (label, accepted spellings)."""
+    """Match a parsed subtree to the profile's review tree; out[index] = (label, accepted spellings)."""
     index, children, _ = tree
     label, accepted, expected = template
     if expected is None:
@@ -502,7 +504,7 @@ def _k3_place(rows: list[_K3Row], forest: list[tuple], template: tuple | None) -
         row.path = "/".join(reversed(chain))
 
 
-def _k4_years(report: Report, after: Table, before_line: int) -> dict[str, int]:
+def _k4_years(report: Report, after: Table, before_line: int, width: int) -> dict[str, int]:
     """Label -> number of the 3 yearly target cells printed in the K4 table following a K3 table."""
     for table in report.tables:
         if table.first_line <= after.last_line or table.first_line >= before_line:
@@ -514,7 +516,7 @@ def _k4_years(report: Report, after: Table, before_line: int) -> dict[str, int]:
         for row in table.rows:
             if row.role != "data":
                 continue
-            read = _right_aligned(row, K3_WIDTH)
+            read = _right_aligned(row, width)
             if read is None or not read[0]:
                 continue
             labels, _, window = read
@@ -540,7 +542,7 @@ def _k3_rows(report: Report, report_year: int | None = None) -> list[dict]:
         for row in table.rows:
             if row.role != "data" or not any(c.strip() for c in row.cells):
                 continue
-            read = _right_aligned(row, K3_WIDTH)
+            read = _right_aligned(row, len(columns))
             if read is None:
                 continue
             labels, label_raw, window = read
@@ -554,7 +556,7 @@ def _k3_rows(report: Report, report_year: int | None = None) -> list[dict]:
         single = [i for i, c in enumerate(columns) if c[2] in K3_TREE_MEASURES and "-" not in c[0]]
         _k3_place(rows, _k3_tree(rows, single), template)
         following = tables[n + 1][0].first_line if n + 1 < len(tables) else len(report.lines) + 1
-        years = _k4_years(report, table, following)
+        years = _k4_years(report, table, following, len(columns))
         for row in rows:
             parent = row.parent
             is_total = bool(row.children) or "계" in row.label

@@ -1,4 +1,4 @@
-"""Program budget tables of regional industry plans (B1, DOMAIN.md 4.2, 4.3, 6.3): rows of the raw
+"""Program budget tables of regional industry plans (B1, docs/report-families.md 4.2, 4.3, 6.3): rows of the raw
 table `budget_plan_lines` (columns in `budget_plan.COLUMNS`; `budget_plan.extract` appends them).
 
 One row per VALUE CELL of `(1) 사업별, 주력산업별 예산투자계획`: '24 / '25 / 증감 × 국비 / 지방비 / 합계.

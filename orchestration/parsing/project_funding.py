@@ -1,4 +1,4 @@
-"""Project funding facts (DOMAIN.md 2.4, 3.2, 3.4, 4.5): one row per printed amount, LONG.
+"""Project funding facts (docs/report-families.md 2.4, 3.2, 3.4, 4.5): one row per printed amount, LONG.
 
 Three kinds of sources:
 
@@ -252,7 +252,7 @@ def _bounds(y: str, m: str | None, d: str | None, end: bool) -> tuple[date, str]
 
 
 def months_spanned(start: date, end: date) -> int:
-    """Whole months from start to end inclusive, partial months floored (DOMAIN.md 6.2/6.4):
+    """Whole months from start to end inclusive, partial months floored (docs/report-families.md 6.2/6.4):
     2020-04-01 ~ 2024-12-31 -> 57, 2020-01-28 ~ 2020-12-31 -> 11."""
     stop = end + timedelta(days=1)
     months = (stop.year - start.year) * 12 + stop.month - start.month

@@ -1,4 +1,4 @@
-"""Value tokens, units and names as printed in the reports (DOMAIN.md sections 1.3, 1.4, 5).
+"""Value tokens, units and names as printed in the reports (docs/report-families.md 1.3, 1.4, 5).
 
 Every parser goes through these helpers so that one printed token means one thing everywhere.
 Amounts are exact `Decimal`s: never binary floats.
@@ -74,7 +74,7 @@ _SPACED_RUN = re.compile(r"(?:^|\s)\S(?:\s\S){1,}(?=\s|$)")
 def clean_name(raw: str) -> str:
     """Markup removed and per-character spacing collapsed: 'S W 융 합 클 러 스 터' -> 'SW융합클러스터'.
 
-    A name with two or more consecutive one-character tokens loses all its spaces (DOMAIN.md 5.2);
+    A name with two or more consecutive one-character tokens loses all its spaces (docs/report-families.md 5.2);
     other names keep their word spaces.
     """
     text = strip_markup(raw)
@@ -111,7 +111,7 @@ def squash(text: str) -> str:
 
 @dataclass(frozen=True)
 class Value:
-    """A printed value token read as DOMAIN.md 1.3 says.
+    """A printed value token read as docs/report-families.md 1.3 says.
 
     `number` is None for blank, dash, masked and text cells; `flag` tells which.
     `scale` is the number of decimals printed (24.750 -> 3) so a copy can be compared at its precision.

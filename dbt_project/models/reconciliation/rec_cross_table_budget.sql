@@ -1,5 +1,5 @@
 {#-
-  Budget identities across tables and prose (DOMAIN.md 6.1, 6.2):
+  Budget identities across tables and prose (docs/report-families.md 6.1, 6.2):
   - income_total_equals_expense_total: 수입 계 = 지출 계 (계 column);
   - purpose_income_equals_purpose_expense: the income 목적사업 block = the expense 목적사업비
     block, cell by cell (item x department column; a column printed on one side only counts 0);
@@ -312,7 +312,7 @@ annex_checks as (
     where
         not side.has_unknown_annex
         and side.plan_won is not null
-        -- every mapped annex item was found (one row each), else the pairing is not the one of DOMAIN 6.1
+        -- every mapped annex item was found (one row each), else the pairing is not the one of docs/report-families.md 6.1
         and side.annex_rows = side.mapped_items
 ),
 

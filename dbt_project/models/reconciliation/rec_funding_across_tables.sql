@@ -1,6 +1,6 @@
 {#-
   Key-project overviews (IV, source_kind overview_line) against the project's row in the project
-  table (신규사업 확보현황, source_kind project_table), DOMAIN.md 6.2 'funding' and 'across tables':
+  table (신규사업 확보현황, source_kind project_table), docs/report-families.md 6.2 'funding' and 'across tables':
   - overview_amount_matches_project_table: the table's amount is the overview's 총사업비 (사업비) total.
     Rule that holds: the table records what was secured, which is the 총사업비 for projects whose
     overview prints no 1차년도 line (single-year or secured in full: SW융합클러스터 2.0, 57 months, too)

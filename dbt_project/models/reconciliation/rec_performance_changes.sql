@@ -3,7 +3,7 @@
   (period roles, docs/report-families.md),
   for targets, budgets and ROI (Δ1억원당), and for the 총사업비 parenthesis of budgets
   (`△0.70 (88.98)`: 88.98 = 160.70 - 71.72). Differences of printed values; the report computes from
-  unrounded values, so ±0.01 (DOMAIN.md 6.4). '-' counts 0; blank or masked cells are left out.
+  unrounded values, so ±0.01 (docs/report-families.md 6.4). '-' counts 0; blank or masked cells are left out.
 -#}
 with targets as (
     select * from {{ ref('fct_performance_target') }}

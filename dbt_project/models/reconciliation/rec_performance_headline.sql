@@ -1,5 +1,5 @@
 {#-
-  K1 headline (전체 성과목표) against the program target tables (DOMAIN.md 6.3 K1):
+  K1 headline (전체 성과목표) against the program target tables (docs/report-families.md 6.3 K1):
   - indicators with a program table (B2 / B3): target and ROI = the plan-year target and ROI of the
     `R&D + 비R&D 합계` row of the table of the same printing (matched by indicator), exact;
   - self-chosen indicators with an ROI base in the family profile (section headline_roi_base):

@@ -1,6 +1,6 @@
 {#-
   Reported ROI (1억원당) of the program target tables (B2 사업화매출액, B3 신규고용) against the ratio
-  of the printed target and budget of the same row and year (DOMAIN.md 6.3, 6.4: ±0.005).
+  of the printed target and budget of the same row and year (docs/report-families.md 6.3, 6.4: ±0.005).
   - roi: target / budget; a row with budget 0 and target 0 prints 0.00 (expected 0); a ROI printed
     beside budget 0 and a non-zero target cannot be right (expected null, inconsistent).
   - roi_alternative: the footnoted ROI in parentheses (`4.38 (4.61)*`) = target / (budget - the
