@@ -458,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add = sub.add_parser("add", help="copy a report into seeds/reports/ and register it")
     add.add_argument("file")
-    add.add_argument("--id", required=True, help="report id, e.g. chungbuk-tp-2025-q2")
+    add.add_argument("--id", required=True, help="report id, e.g. chungbuk-tp-q2 (letters, digits and -)")
     add.add_argument("--organization", required=True, help="issuing organization as printed")
     add.add_argument("--organization-en")
     add.add_argument("--title", required=True)

@@ -39,7 +39,7 @@ def parse_entry(entry: ReportEntry, reports_dir: Path) -> tuple[Report, dict[str
     if not path.exists():
         raise ReportFormatError(path, f"registered as {entry.report_id!r} in the registry, but the file is missing")
     started = time.perf_counter()
-    report = read_report(entry.report_id, path, entry.encoding)
+    report = read_report(entry.report_id, path, entry.encoding, entry.family)
     if not report.tables:
         raise ReportFormatError(path, "no tab-separated tables found: is this a report export?")
     errors = [i for i in check_layout(report) if i.severity == "error"]

@@ -56,7 +56,7 @@ def post_json(url: str, payload: dict, headers: dict[str, str] | None, timeout: 
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (configured URL)
-            return response.read(2000).decode("utf-8", "replace")
+            return response.read(2_000).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         detail = exc.read(500).decode("utf-8", "replace") if exc.fp else ""
         message = f"HTTP {exc.code} {exc.reason}: {detail}".strip()

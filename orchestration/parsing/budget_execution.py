@@ -1,4 +1,4 @@
-"""Budget execution facts: 예산액 / 집행액 / 잔액 / 집행률 with 비고 or 사유 (DOMAIN.md 2.2, 3.2, 6.1, 6.2).
+"""Budget execution facts: 예산액 / 집행액 / 잔액 / 집행률 with 비고 or 사유 (docs/report-families.md 2.2, 3.2, 6.1, 6.2).
 
 One raw row per printed row of every execution table. A table is recognized by its header (a row
 with 예산액, 집행액, 잔액 and 집행률 cells), never by its number; its kind (`table_key`) comes from the
@@ -26,6 +26,7 @@ import difflib
 import re
 
 from .extractors import Extractor
+from .profiles import profile
 from .reader import Report, Row, Table
 from .structure import match_department, numbered_entries
 from .values import (
@@ -109,14 +110,14 @@ _TABLE_KINDS: tuple[tuple[str, str], ...] = (
     ("총괄", "execution_summary"),
     ("집행현황", "execution_summary"),
 )
-# The 총괄 row a detail table's 계 restates or feeds (DOMAIN.md 6.1 "annex tables").
+# The 총괄 row a detail table's 계 restates or feeds (docs/report-families.md 6.1 "annex tables").
 SUMMARY_ROW_FOR: dict[str, str] = {
     "foundation_operations": "재단운영지출",
     "revenue_business": "수익사업지출",
     "own_purpose_projects": "고유목적사업지출",
     "commissioned_projects": "고유목적사업지출",
 }
-# Implicit groups of the flat 예산과목 tables (DOMAIN.md 2.2): group label -> labels that close it
+# Implicit groups of the flat 예산과목 tables (docs/report-families.md 2.2): group label -> labels that close it
 # (siblings printed after its children). A group also ends at the next group label.
 GROUPS: dict[str, tuple[str, ...]] = {
     "사업지출": ("사업외지출",),
@@ -127,15 +128,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
 TOTAL_LABELS = ("계", "합계", "총계")
 
 _MEASURES = ("budget", "executed", "balance")
-_HEADER_WORDS = {
-    "budget": ("예산액",),
-    "executed": ("집행액",),
-    "balance": ("잔액",),
-    "rate": ("집행률",),
-    "note": ("비고", "사유"),
-    "group": ("구분",),
-    "name": ("사업명", "예산과목", "과목", "항목"),
-}
+
+
+def header_words(report: Report) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(column, its header words and synonyms) from the family profile's `execution_headers`
+    (예산액 / 예산 / 예산현액, 집행액 / 집행 / 집행실적, …; docs/report-families.md 2.2, 3.2)."""
+    spec = profile(report).get("execution_headers") or {}
+    return tuple((column, tuple(words)) for column, words in spec.items())
+
 _BULLET = re.compile(r"^[\s#*□○■▪•·◆\-]+")
 _GLUED_NUMBER = re.compile(r"^(\d{1,3})\s+(\S.*)$")
 _DEPT_SUFFIX = (re.compile(r"\(([^()]+)\)\s*$"), re.compile(r"\s-\s*([^-]+?)\s*$|(?<=\S)-([^-\s][^-]*?)\s*$"))
@@ -145,24 +145,28 @@ _DEPT_SUFFIX = (re.compile(r"\(([^()]+)\)\s*$"), re.compile(r"\s-\s*([^-]+?)\s*$
 # Finding the tables
 
 
-_ANY_HEADER_WORD = re.compile("|".join(w for words in _HEADER_WORDS.values() for w in words))
-
-
 @memoize
-def _header_columns(cell: str) -> tuple[str, ...]:
-    """The header columns a cell's label may stand for, in `_HEADER_WORDS` order."""
+def _header_columns(cell: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    """The header columns a cell's label may stand for: the column of the longest word the label
+    contains first (집행률 before 집행, 예산과목 before 예산), of two as long the one printed last
+    (집행잔액: 잔액, the head of the compound), then in profile order."""
     key = squash(cell)
-    if not key or _ANY_HEADER_WORD.search(key) is None:
+    if not key:
         return ()
-    # (a word the key starts with is a word it contains)
-    return tuple(column for column, words in _HEADER_WORDS.items() if any(w in key for w in words))
+    matches = []
+    for order, (column, column_words) in enumerate(words):
+        found = [(len(w), key.rfind(w)) for w in column_words if w in key]
+        if found:
+            length, at = max(found)
+            matches.append((-length, -at, order, column))
+    return tuple(match[-1] for match in sorted(matches))
 
 
-def _header_map(row: Row) -> dict[str, int] | None:
+def _header_map(row: Row, words: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, int] | None:
     """Column positions of an execution header row, or None when the row is not one."""
     found: dict[str, int] = {}
     for index, cell in enumerate(row.cells):
-        for column in _header_columns(cell):  # the first one not taken yet
+        for column in _header_columns(cell, words):  # the first one not taken yet
             if column not in found:
                 found[column] = index
                 break
@@ -171,10 +175,10 @@ def _header_map(row: Row) -> dict[str, int] | None:
     return None
 
 
-def _table_header(table: Table) -> tuple[Row, dict[str, int]] | None:
+def _table_header(table: Table, words: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Row, dict[str, int]] | None:
     for row in table.rows[:4]:
         if row.role in ("header", "data"):
-            columns = _header_map(row)
+            columns = _header_map(row, words)
             if columns:
                 return row, columns
     return None
@@ -213,8 +217,11 @@ def _first_label(row: Row, columns: dict[str, int]) -> str:
 def execution_tables(report: Report) -> list[dict]:
     """Logical execution tables: {'tables': [(Table, header row, columns)], 'key', 'name', ...}."""
     logical: list[dict] = []
+    words = header_words(report)
+    if not words:
+        return logical
     for table in report.tables:
-        found = _table_header(table)
+        found = _table_header(table, words)
         if not found:
             continue
         header, columns = found
@@ -345,7 +352,8 @@ def _is_numbered(rows: list[tuple[list[str], int]]) -> bool:
 
 
 def extract(report: Report) -> list[dict]:
-    departments = numbered_entries(report, part=3)
+    departments = numbered_entries(report)
+    words = header_words(report)
     out: list[dict] = []
     summary_rows: dict[str, str] = {}  # squashed 총괄 label -> row_id
     unit = as_of = None
@@ -361,7 +369,7 @@ def extract(report: Report) -> list[dict]:
             for row in table.rows:
                 if row is header or row.role not in ("data", "repeated_header"):
                     continue
-                again = _header_map(row)
+                again = _header_map(row, words)
                 if again:  # a page's header (its layout may differ: '사업명 | | 예산액' vs '사업명 | 예산액')
                     header, columns = row, again
                     continue

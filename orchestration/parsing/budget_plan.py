@@ -1,4 +1,4 @@
-"""Budget plan facts: 수입예산 / 지출예산 by organizational unit (DOMAIN.md 2.2, 6.1) and, through
+"""Budget plan facts: 수입예산 / 지출예산 by organizational unit (docs/report-families.md 2.2, 6.1) and, through
 `program_budget.program_budget_rows`, the program budget tables of regional industry plans (4.2).
 
 The raw table `budget_plan_lines` is LONG: one row per printed value cell. A cell's parent is the same
@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from .extractors import Extractor
+from .profiles import profile
 from .reader import Report, Row, Table
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, parse_as_of, parse_value, squash, strip_markup, to_won
@@ -50,31 +51,26 @@ COLUMNS: dict[str, str] = {
     "amount_won": "DECIMAL(38,0)",
     "value_flag": "VARCHAR",  # blank | dash | masked | text
     "flags": "VARCHAR",
+    "org_unit_no": "INTEGER",  # its number among the contents' department entries (task codes X-Y)
 }
 
 PLAN_TABLES = ("income_budget", "expense_budget", "program_budget")
 
-# The standard 예산과목 tree (DOMAIN.md 2.2): parent item -> its child items, per table kind.
-# Item names repeat under different parents (인건비, 운영비, 기타, 당해연도, …): a row is placed under
-# the nearest open ancestor whose children include its label.
-INCOME_TREE: dict[str, tuple[str, ...]] = {
-    "계": ("사업수입", "사업외", "내부전입제거"),
-    "사업수입": ("운영수입", "수익사업", "목적사업", "자기자본사업"),
-    "운영수입": ("출연금", "간접비"),
-    "수익사업": ("임대료", "관리비", "수수료", "기타"),
-    "목적사업": ("당해연도", "이월금", "예산만이월"),
-    "사업외": ("예금이자", "환급금", "전입금"),
-}
-EXPENSE_TREE: dict[str, tuple[str, ...]] = {
-    "계": ("사업비", "사업외지출"),
-    "사업비": ("일반운영비", "수익사업비", "목적사업비", "자기자본사업비"),
-    "일반운영비": ("인건비", "운영비"),
-    "수익사업비": ("인건비", "운영비", "기타"),
-    "목적사업비": ("당해연도", "이월금", "예산만이월"),
-    "사업외지출": ("적립금", "반환금", "예비비"),
-}
-TREES = {"income_budget": INCOME_TREE, "expense_budget": EXPENSE_TREE}
-ROOT_NAMES = {"income_budget": "수입 계", "expense_budget": "지출 계"}
+def item_trees(report: Report) -> dict[str, dict[str, tuple[str, ...]]]:
+    """The family's 예산과목 trees (profile `budget_item_trees`): table kind -> parent item -> child items.
+    Item names repeat under different parents (인건비, 운영비, 기타, 당해연도, …): a row is placed under
+    the nearest open ancestor whose children include its label."""
+    specs = profile(report).get("budget_item_trees") or {}
+    return {
+        kind: {parent: tuple(children) for parent, children in spec["children"].items()} for kind, spec in specs.items()
+    }
+
+
+def root_names(report: Report) -> dict[str, str]:
+    """Table kind -> the item path of its total row ('수입 계', '지출 계')."""
+    return {kind: spec["root_name"] for kind, spec in (profile(report).get("budget_item_trees") or {}).items()}
+
+
 TOTAL_LABELS = ("계", "합계", "총계")
 ITEM_HEADER = "예산과목"
 
@@ -142,7 +138,7 @@ def _column_labels(table: Table, header: Row) -> list[str]:
     return labels
 
 
-def _plan_kind(table: Table) -> str | None:
+def _plan_kind(table: Table, trees: dict[str, dict[str, tuple[str, ...]]]) -> str | None:
     """income_budget / expense_budget from the title (수입예산 / 지출예산), else from the row labels."""
     context = squash(f"{table.title or ''} {table.heading or ''}")
     if "수입예산" in context:
@@ -150,14 +146,15 @@ def _plan_kind(table: Table) -> str | None:
     if "지출예산" in context:
         return "expense_budget"
     items = {squash(r.cells[0]) for r in table.data if r.cells}
-    scores = {kind: len(items & (set(tree) | {c for cs in tree.values() for c in cs})) for kind, tree in TREES.items()}
-    best = max(scores, key=scores.get)
-    return best if scores[best] >= 3 else None
+    scores = {kind: len(items & (set(tree) | {c for cs in tree.values() for c in cs})) for kind, tree in trees.items()}
+    best = max(scores, key=scores.get, default=None)
+    return best if best is not None and scores[best] >= 3 else None
 
 
 def org_unit_tables(report: Report) -> list[tuple[Table, str, Row, list[str]]]:
     """(table, plan_table, header row, column labels) for every 예산과목 × department table."""
-    departments = numbered_entries(report, part=3)
+    departments = numbered_entries(report)
+    trees = item_trees(report)
     found = []
     for table in report.tables:
         header = _header_row(table)
@@ -168,7 +165,7 @@ def org_unit_tables(report: Report) -> list[tuple[Table, str, Row, list[str]]]:
             continue
         if not any(match_department(label, departments) for label in labels[1:]):
             continue
-        kind = _plan_kind(table)
+        kind = _plan_kind(table, trees)
         if kind:
             found.append((table, kind, header, labels))
     return found
@@ -225,14 +222,16 @@ def _tree_children(tree: dict[str, tuple[str, ...]], item: str) -> tuple[str, ..
 
 def org_unit_budget_rows(report: Report) -> list[dict]:
     """One row per value cell of every 수입예산 / 지출예산 table by department."""
-    departments = numbered_entries(report, part=3)
+    departments = numbered_entries(report)
     report_year = report_fiscal_year(report)
+    trees = item_trees(report)
+    roots = root_names(report)
     out: list[dict] = []
     seen: dict[str, int] = {}
     for table, kind, header, labels in org_unit_tables(report):
         seen[kind] = seen.get(kind, 0) + 1
         occurrence = seen[kind]
-        tree = TREES[kind]
+        tree = trees[kind]
         year = table_fiscal_year(table, report_year)
         width = len(labels)
         columns = []
@@ -245,6 +244,7 @@ def org_unit_budget_rows(report: Report) -> list[dict]:
                     "label": column_label,
                     "is_total": is_total_col,
                     "org_unit": match[1] if match else (None if is_total_col else clean_name(column_label)),
+                    "org_unit_no": match[0] if match else None,
                     "flag": None if is_total_col or match else "org_unit_not_in_toc",
                     "unit": _money_unit(table, column_label),
                 }
@@ -261,7 +261,7 @@ def org_unit_budget_rows(report: Report) -> list[dict]:
             line_row_id = f"t{table.table_no}:L{row.line_no}"
             parent = None
             if item in TOTAL_LABELS and not stack:
-                path = ROOT_NAMES[kind]
+                path = roots[kind]
             else:
                 depth = len(stack)
                 while depth and item not in _tree_children(tree, stack[depth - 1][0]):
@@ -319,6 +319,7 @@ def org_unit_budget_rows(report: Report) -> list[dict]:
                         "level": p["level"],
                         "is_total": p["line_row_id"] in parents,
                         "org_unit": column["org_unit"],
+                        "org_unit_no": column["org_unit_no"],
                         "column_label": column["label"],
                         "is_column_total": column["is_total"],
                         "program": None,

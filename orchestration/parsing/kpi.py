@@ -1,4 +1,4 @@
-"""KPI and outcome lines of agency status reports (주요업무 추진상황), part Ⅲ (DOMAIN.md 2.3, 3.3).
+"""KPI and outcome lines of agency status reports (주요업무 추진상황), part Ⅲ (docs/report-families.md 2.3, 3.3).
 
 Two layouts of the same family are read, recognised by their structure (never by report id):
 
@@ -18,7 +18,7 @@ Two layouts of the same family are read, recognised by their structure (never by
   (`L167#1`, `L167#2`).
 
 Hierarchy: `parent_row_id` is the parent KPI line (for multi-measure parents the measure with the same
-unit). `adds_to_parent` says whether the row's quantity enters the parent's sum (DOMAIN.md 6.1 / 6.2):
+unit). `adds_to_parent` says whether the row's quantity enters the parent's sum (docs/report-families.md 6.1 / 6.2):
 건/개사/회/개 count together, 명 with 명; %-KPIs, status-only rows and units absent from the parent do
 not add up. Printed numbers are never corrected.
 """
@@ -82,7 +82,7 @@ _STATUS = "|".join(STATUS_WORDS)
 _Q = r"\d[\d,]*(?:\.\d+)?"
 _UNITS = ("개사", "건", "명", "회", "편", "개", "종", "대", "%")
 _UNIT = "|".join(_UNITS)
-# units that count together in a parent (DOMAIN.md 6.1: 건/개사/회 children count together)
+# units that count together in a parent (docs/report-families.md 6.1: 건/개사/회 children count together)
 _UNIT_FAMILY = {"건": "count", "개사": "count", "회": "count", "개": "count", "명": "person", "%": "percent"}
 
 
@@ -320,7 +320,7 @@ def _task_blocks(
 
 
 def _task_header_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
-    departments = numbered_entries(report, part=3)
+    departments = numbered_entries(report)
     rows: list[dict] = []
     for header, lines in _task_blocks(report, first, last, part_lines):
         m = _TASK_HEADER.match(header.text)
@@ -521,7 +521,7 @@ def _match_goal(text: str, goals: dict[int, str]) -> int | None:
 
 
 def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
-    goals = numbered_entries(report, part=3)
+    goals = numbered_entries(report)
     lines = part_lines if part_lines is not None else _read_lines(report, first, last)
     rows: list[dict] = []
     goal_no: int | None = None

@@ -1,4 +1,4 @@
-"""Program performance targets of regional industry plans (DOMAIN.md 4.1, 4.3, 4.4, 6.3): raw table
+"""Program performance targets of regional industry plans (docs/report-families.md 4.1, 4.3, 4.4, 6.3): raw table
 `performance_target_lines`, one row per printed value.
 
 - B2 / B3 (`(2) 예산투자대비 성과목표`, `① 사업화매출액`, `② 신규고용`): '24 / '25 / 증감 × 목표 / 예산 /
@@ -7,7 +7,7 @@
   when the parent cell holds a number (총 계 / 기타 rows print `-` targets: they carry budgets only).
   ROI cells have no parent (ratios do not add up); `parent_line_row_id` still gives the tree.
   The target unit comes from the indicator (신규고용 → 명), not from the `(단위 : 억원)` line, which is
-  the budget's unit (DOMAIN.md 1.4).
+  the budget's unit (docs/report-families.md 1.4).
 - K1 headline (`전체 성과목표`: `(공통) 신규고용 229.18명 (ROI)1.80`): a target and an roi row per cell.
 
 Companions: `4.38 (4.61)*` → value 4.38, companion 4.61 (`roi_alternative`, the footnote under the
@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from .budget_plan import report_fiscal_year
 from .extractors import Extractor
+from .periods import full_year, period_role
+from .profiles import profile
 from .program_tree import Node, ProgramTable, indicator_unit, program_tables
 from .reader import Report, Row, Table
 from .values import Value, clean_name, parse_number, parse_value, squash, strip_markup
@@ -60,16 +62,17 @@ COLUMNS: dict[str, str] = {
     "companion_meaning": "VARCHAR",  # total_project_cost | total_project_cost_change | roi_alternative
     "note": "VARCHAR",  # footnote text for a value marked '*'
     "flags": "VARCHAR",
+    "period_role": "VARCHAR",  # plan_year | base_year | change | mean_3y | year_-2 (periods.period_role)
 }
 
 MEASURES = {"목표": "target", "예산": "budget", "1억원당": "roi"}
 ADDITIVE = ("target", "budget")
-TARGET_TABLES = (("매출", "sales_target"), ("고용", "employment_target"))
 
 
-def _target_table(indicator: str | None) -> str:
+def _target_table(indicator: str | None, report: Report) -> str:
     key = squash(indicator or "")
-    return next((name for word, name in TARGET_TABLES if word in key), "other_target")
+    tables = profile(report).get("indicator_target_tables") or ()
+    return next((name for word, name in tables if word in key), "other_target")
 
 
 def _money_unit(pt: ProgramTable) -> str:
@@ -91,13 +94,23 @@ def _footnote(report: Report, pt: ProgramTable) -> str | None:
     return None
 
 
-def _b_rows(report: Report, pt: ProgramTable) -> list[dict]:
+def table_anchor_year(report_year: int | None, years: list[int | None]) -> int | None:
+    """The plan year a table's periods are relative to: the report's year when the table prints it,
+    else the table's latest year."""
+    printed = [y for y in years if y]
+    if report_year in printed or not printed:
+        return report_year
+    return max(printed)
+
+
+def _b_rows(report: Report, pt: ProgramTable, report_year: int | None = None) -> list[dict]:
     out = []
     indicator = pt.indicator
-    unit = indicator_unit(indicator)
+    unit = indicator_unit(indicator, report)
     money = _money_unit(pt)
     note = _footnote(report, pt)
-    target_table = _target_table(indicator)
+    target_table = _target_table(indicator, report)
+    anchor = table_anchor_year(report_year, [c.fiscal_year for c in pt.columns if not c.is_change])
     for node in pt.nodes:
         chain = node.chain + [None, None, None]
         is_item = node.kind in ("item", "subtotal")
@@ -142,6 +155,7 @@ def _b_rows(report: Report, pt: ProgramTable) -> list[dict]:
                     "level": node.level,
                     "is_total": bool(node.children),
                     "period": column.period,
+                    "period_role": period_role(column.period, anchor),
                     "fiscal_year": column.fiscal_year,
                     "measure": measure,
                     "column_label": column.label,
@@ -206,7 +220,7 @@ def _headline_rows(report: Report) -> list[dict]:
                     "target_table": "headline",
                     "indicator": indicator,
                     "indicator_group": match.group("group").strip(),
-                    "indicator_unit": indicator_unit(indicator) or unit,
+                    "indicator_unit": indicator_unit(indicator, report) or unit,
                     "program": None,
                     "sub_program": None,
                     "industry": None,
@@ -216,6 +230,7 @@ def _headline_rows(report: Report) -> list[dict]:
                     "level": 0,
                     "is_total": False,
                     "period": str(year) if year else None,
+                    "period_role": "plan_year" if year else None,
                     "fiscal_year": year,
                     "column_label": label,
                     "value_flag": None,
@@ -255,7 +270,7 @@ def _headline_rows(report: Report) -> list[dict]:
 # printed labels may be shifted or starred (`주력*`, `합계I*`), so the tree is rebuilt from the numbers:
 # a row's children are the following subtrees whose 목표 / 성과 / 예산 of the single-year block add up
 # to it (≥ 2 children, ±0.01 per child; all but one of the three measures must add up, so one printed
-# inconsistency does not break the tree: such a parent is flagged `sum_mismatch`). The tree is then matched to the K3 tree of DOMAIN.md 6.3;
+# inconsistency does not break the tree: such a parent is flagged `sum_mismatch`). The tree is then matched to the K3 tree of docs/report-families.md 6.3;
 # when it matches, rows take the tree's labels (printed label kept in `label_raw`, flag
 # `label_shifted` where the printed one names another row); otherwise the printed labels stay
 # (flag `tree_unmatched`). The 3-year block holds means: a program run in only 1 or 2 of the 3 years
@@ -264,7 +279,6 @@ def _headline_rows(report: Report) -> list[dict]:
 # sums are checked by rec_performance_review, not by the generic plain sums); parent_line_row_id
 # gives the tree.
 
-K3_WIDTH = 12
 K3_MEASURES = {
     "목표": "target",
     "성과": "outcome",
@@ -274,6 +288,7 @@ K3_MEASURES = {
     "1억원당목표": "roi_target",
     "1억원당성과": "roi_outcome",
 }
+K3_BLOCK = len(set(K3_MEASURES.values()))  # measure columns per period block
 K3_TREE_MEASURES = ("target", "outcome", "budget")
 _K3_TITLE = re.compile(r"^(?P<indicator>.+?)\s*성과\s*검토\s*\(")
 _K3_RANGE = re.compile(r"'?(\d{2}|\d{4})\s*~\s*'?(\d{2}|\d{4})")
@@ -281,24 +296,17 @@ _K3_YEAR = re.compile(r"^'?(\d{4}|\d{2})\s*년도?$")
 _K4_MARK = "목표추이"
 _STAR = re.compile(r"\*+")
 
-# The K3 tree of DOMAIN.md 6.3: (label, accepted printed spellings (squashed, '*' removed), children).
-# children: None = any number of leaf rows keeping their printed labels; () = a leaf.
-_K3_SUBTOTAL_OK = ("소계",)
-K3_TREE = (
-    "총계", ("총계",), (
-        ("R&D", ("R&D", "R&D합계", "합계"), (
-            ("주력 소계", ("소계", "주력소계", "(주력)소계", "주력"), None),
-            ("지역스타기업육성", ("지역스타기업육성",), ()),
-        )),
-        ("비R&D 합계 I", ("비R&D", "비R&D합계", "합계I", "비R&D합계I"), (
-            ("합계 II(주력+성장)", ("합계II", "합계II(주력+성장)"), (
-                ("주력 소계", ("주력소계", "(주력)소계", "소계"), ()),
-                ("성장사다리 소계", ("성장사다리소계", "(성장사다리)소계", "소계"), None),
-            )),
-            ("시군구연고산업육성", ("시군구연고산업육성", "시군구연구산업육성"), ()),
-        )),
-    ),
-)
+def review_tree(report: Report) -> tuple | None:
+    """The K3 tree of the family profile (`review_tree`): (label, accepted printed spellings (squashed,
+    '*' removed), children); children None = any number of leaf rows keeping their printed labels,
+    () = a leaf. None when the family has no such table."""
+
+    def convert(node: list) -> tuple:
+        label, spellings, children = node
+        return (label, tuple(spellings), None if children is None else tuple(convert(c) for c in children))
+
+    spec = profile(report).get("review_tree")
+    return convert(spec) if spec else None
 
 
 @dataclass
@@ -324,37 +332,38 @@ def _k3_year(token: str) -> tuple[str, int] | None:
         match = _K3_RANGE.search(text)
         if not match:
             return None
-        start, end = (int(g) + 2000 if int(g) < 100 else int(g) for g in match.groups())
+        start, end = (full_year(int(g)) for g in match.groups())
         return f"{start}-{end}", end
     match = _K3_YEAR.match(text.replace(" ", ""))
     if not match:
         return None
-    year = int(match.group(1))
-    year = year + 2000 if year < 100 else year
+    year = full_year(int(match.group(1)))
     return str(year), year
 
 
 def _k3_columns(table: Table) -> list[tuple[str, int, str, str]] | None:
-    """[(period, fiscal_year, measure, column label)] × 12 for a K3 header, else None."""
-    if not any(len(r.cells) >= K3_WIDTH for r in table.rows if r.role in ("header", "repeated_header")):
-        return None  # no header row wide enough for the measure words
+    """[(period, fiscal_year, measure, column label)] for a K3 header (one column per measure of each
+    period block: the value window is the number of periods times the measures), else None."""
+    header_rows = [r for r in table.rows if r.role in ("header", "repeated_header")]
+    if not any(len(r.cells) >= 2 * K3_BLOCK for r in header_rows):
+        return None  # no header row wide enough for two blocks of measure words
     years: list[tuple[str, int, str]] = []
-    words: list[str] = []
-    for row in table.rows:
-        if row.role not in ("header", "repeated_header"):
-            continue
+    measures: list[list[str]] = []
+    for row in header_rows:
         cells = [strip_markup(c) for c in row.cells]
         found = [(y, c) for c in cells if c and (y := _k3_year(c))]
         if len(found) >= 2 and not years:
             years = [(y[0], y[1], c) for y, c in found]
-        measure = [squash(c) for c in cells if squash(c) in K3_MEASURES]
-        if len(measure) >= K3_WIDTH and not words:
-            words = measure[-K3_WIDTH:]
-    if not years or len(words) != K3_WIDTH or K3_WIDTH % len(years):
+        measures.append([squash(c) for c in cells if squash(c) in K3_MEASURES])
+    if not years:
+        return None
+    width = len(years) * K3_BLOCK
+    words = next((measure[-width:] for measure in measures if len(measure) >= width), [])
+    if len(words) != width:
         return None
     if "attainment" not in {K3_MEASURES[w] for w in words}:
         return None
-    block = K3_WIDTH // len(years)
+    block = K3_BLOCK
     out = []
     for i, word in enumerate(words):
         period, year, token = years[i // block]
@@ -441,7 +450,7 @@ def _k3_label_key(label: str) -> str:
 
 
 def _k3_match(tree: tuple, template: tuple, rows: list[_K3Row], out: dict[int, tuple[str, tuple]]) -> bool:
-    """Match a parsed subtree to the DOMAIN K3 tree; out[index] = (label, accepted spellings)."""
+    """Match a parsed subtree to the profile's review tree; out[index] = (label, accepted spellings)."""
     index, children, _ = tree
     label, accepted, expected = template
     if expected is None:
@@ -455,7 +464,7 @@ def _k3_match(tree: tuple, template: tuple, rows: list[_K3Row], out: dict[int, t
     return True
 
 
-def _k3_place(rows: list[_K3Row], forest: list[tuple]) -> None:
+def _k3_place(rows: list[_K3Row], forest: list[tuple], template: tuple | None) -> None:
     def link(tree: tuple, parent: _K3Row | None) -> None:
         node = rows[tree[0]]
         node.parent = parent
@@ -467,7 +476,7 @@ def _k3_place(rows: list[_K3Row], forest: list[tuple]) -> None:
     for tree in forest:
         link(tree, None)
     names: dict[int, tuple[str, tuple]] = {}
-    matched = len(forest) == 1 and _k3_match(forest[0], K3_TREE, rows, names)
+    matched = template is not None and len(forest) == 1 and _k3_match(forest[0], template, rows, names)
     for i, row in enumerate(rows):
         own = row.labels[-1] if row.labels else ""
         if any("*" in lab for lab in row.labels):
@@ -495,7 +504,7 @@ def _k3_place(rows: list[_K3Row], forest: list[tuple]) -> None:
         row.path = "/".join(reversed(chain))
 
 
-def _k4_years(report: Report, after: Table, before_line: int) -> dict[str, int]:
+def _k4_years(report: Report, after: Table, before_line: int, width: int) -> dict[str, int]:
     """Label -> number of the 3 yearly target cells printed in the K4 table following a K3 table."""
     for table in report.tables:
         if table.first_line <= after.last_line or table.first_line >= before_line:
@@ -507,7 +516,7 @@ def _k4_years(report: Report, after: Table, before_line: int) -> dict[str, int]:
         for row in table.rows:
             if row.role != "data":
                 continue
-            read = _right_aligned(row, K3_WIDTH)
+            read = _right_aligned(row, width)
             if read is None or not read[0]:
                 continue
             labels, _, window = read
@@ -520,19 +529,20 @@ def _k4_key(label: str) -> str:
     return re.sub(r"^\([^)]*\)", "", _k3_label_key(label))
 
 
-def _k3_rows(report: Report) -> list[dict]:
+def _k3_rows(report: Report, report_year: int | None = None) -> list[dict]:
     tables = [(t, cols) for t in report.tables if (cols := _k3_columns(t))]
+    template = review_tree(report) if tables else None
     out: list[dict] = []
     seen: Counter = Counter()
     for n, (table, columns) in enumerate(tables):
         indicator = _k3_indicator(table)
         seen[indicator] += 1
-        unit = indicator_unit(indicator)
+        unit = indicator_unit(indicator, report)
         rows: list[_K3Row] = []
         for row in table.rows:
             if row.role != "data" or not any(c.strip() for c in row.cells):
                 continue
-            read = _right_aligned(row, K3_WIDTH)
+            read = _right_aligned(row, len(columns))
             if read is None:
                 continue
             labels, label_raw, window = read
@@ -544,9 +554,9 @@ def _k3_rows(report: Report) -> list[dict]:
                 )
             )
         single = [i for i, c in enumerate(columns) if c[2] in K3_TREE_MEASURES and "-" not in c[0]]
-        _k3_place(rows, _k3_tree(rows, single))
+        _k3_place(rows, _k3_tree(rows, single), template)
         following = tables[n + 1][0].first_line if n + 1 < len(tables) else len(report.lines) + 1
-        years = _k4_years(report, table, following)
+        years = _k4_years(report, table, following, len(columns))
         for row in rows:
             parent = row.parent
             is_total = bool(row.children) or "계" in row.label
@@ -591,6 +601,7 @@ def _k3_rows(report: Report) -> list[dict]:
                         "level": row.level,
                         "is_total": bool(row.children),
                         "period": period,
+                        "period_role": period_role(period, report_year),
                         "fiscal_year": year,
                         "measure": measure,
                         "column_label": column_label,
@@ -609,10 +620,11 @@ def _k3_rows(report: Report) -> list[dict]:
 
 def extract(report: Report) -> list[dict]:
     rows = _headline_rows(report)
+    report_year = report_fiscal_year(report)
     for pt in program_tables(report):
         if pt.kind == "target":
-            rows += _b_rows(report, pt)
-    rows += _k3_rows(report)
+            rows += _b_rows(report, pt, report_year)
+    rows += _k3_rows(report, report_year)
     return rows
 
 
@@ -621,7 +633,8 @@ EXTRACTOR = Extractor(
     description=(
         "Program performance targets (one row per printed value): B2/B3 target tables (목표 / 예산 / "
         "1억원당 per year and 증감) on the B1 program tree, the K1 headline targets with their ROI, and the K3 "
-        "3-year review (목표 / 성과 / 달성율 / 예산 / 1억원당 목표·성과, 2023 and the 2021-2023 mean)."
+        "3-year review (목표 / 성과 / 달성율 / 예산 / 1억원당 목표·성과, its latest year and the 3-year mean). "
+        "Every value carries its printed period and its period_role."
     ),
     columns=COLUMNS,
     key=("report_id", "row_id"),

@@ -1,4 +1,4 @@
-"""Program budget tables of regional industry plans (B1, DOMAIN.md 4.2, 4.3, 6.3): rows of the raw
+"""Program budget tables of regional industry plans (B1, docs/report-families.md 4.2, 4.3, 6.3): rows of the raw
 table `budget_plan_lines` (columns in `budget_plan.COLUMNS`; `budget_plan.extract` appends them).
 
 One row per VALUE CELL of `(1) 사업별, 주력산업별 예산투자계획`: '24 / '25 / 증감 × 국비 / 지방비 / 합계.
@@ -67,6 +67,7 @@ def _cell_row(report: Report, pt: ProgramTable, node: Node, column, value, print
         "level": node.level,
         "is_total": bool(node.children),
         "org_unit": None,
+        "org_unit_no": None,
         "column_label": column.label,
         "is_column_total": column.word == "합계",
         "program": chain[0] if is_item else None,

@@ -1,4 +1,4 @@
-"""Program tables of regional industry plans (DOMAIN.md 4.2, 4.3, 6.3): the B1 budget table
+"""Program tables of regional industry plans (docs/report-families.md 4.2, 4.3, 6.3): the B1 budget table
 (`(1) 사업별, 주력산업별 예산투자계획`, '24 / '25 / 증감 × 국비 지방비 합계) and the B2/B3 target tables
 (`① 사업화매출액`, `② 신규고용`, '24 / '25 / 증감 × 목표 예산 1억원당) share one row tree.
 
@@ -30,10 +30,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .periods import full_year
+from .profiles import profile
 from .reader import Report, Row, Table
 from .values import Value, clean_name, parse_value, squash, strip_markup
 
-VALUE_WIDTH = 9
 SECTIONS = ("R&D", "비R&D", "기타")
 _YEAR_TOKEN = re.compile(r"^'?(\d{2}|\d{4})\s*년도?$")
 _NEW_BLOCK = re.compile(r"(\d{4})\s*년도?\s*신규\s*편성")
@@ -42,13 +43,13 @@ _CIRCLED = re.compile(r"^[①-⑳]\s*")
 
 BUDGET_WORDS = ("국비", "지방비", "합계")
 TARGET_WORDS = ("목표", "예산", "1억원당")
-# Indicator -> unit of its targets (DOMAIN.md 1.4: take an indicator's unit from the indicator).
-INDICATOR_UNITS = (("신규고용", "명"), ("고용", "명"), ("매출", "억원"), ("수출", "억원"), ("특허", "건"))
 
 
-def indicator_unit(indicator: str | None) -> str | None:
+def indicator_unit(indicator: str | None, report: Report | None = None) -> str | None:
+    """Unit of an indicator's targets from the family profile's `indicator_units` (a target table's unit
+    line is the budget's unit: docs/report-families.md "Units")."""
     key = squash(indicator or "")
-    return next((unit for word, unit in INDICATOR_UNITS if word in key), None)
+    return next((unit for word, unit in profile(report).get("indicator_units") or () if word in key), None)
 
 
 @dataclass
@@ -118,27 +119,32 @@ def _year(token: str) -> int | None:
     if not match:
         return None
     year = int(match.group(1))
-    return year + 2000 if year < 100 else year
+    return full_year(year)
 
 
-def _columns(table: Table) -> tuple[str, list[Column]] | None:
-    """(kind, 9 columns) when the header has the year blocks and the measure words of B1 or B2/B3."""
+def _columns(table: Table, change_words: tuple[str, ...]) -> tuple[str, list[Column]] | None:
+    """(kind, columns) when the header has the year blocks and the measure words of B1 or B2/B3: one
+    column per measure word of each block (docs/report-families.md 4.3: the value window's width is
+    the number of year blocks times the measure words of a block)."""
     rows = [r for r in table.rows if r.role == "header"]
-    if not any(len(r.cells) >= VALUE_WIDTH for r in rows):
-        return None  # no header row wide enough for the measure words
     row_cells = [[strip_markup(c) for c in row.cells] for row in rows]
     if not any("사업명" in squash(c) for cells in row_cells for c in cells):
         return None
     year_tokens: list[str] = []
-    words: list[str] = []
+    measures: list[list[str]] = []
     for cells in row_cells:
-        years = [c for c in cells if _year(c) or squash(c) == "증감"]
+        years = [c for c in cells if _year(c) or squash(c) in change_words]
         if len(years) >= 2:
             year_tokens = years
-        measure = [squash(c) for c in cells if squash(c) in BUDGET_WORDS + TARGET_WORDS]
-        if len(measure) >= VALUE_WIDTH:
-            words = measure[-VALUE_WIDTH:]
-    if not year_tokens or len(words) != VALUE_WIDTH or VALUE_WIDTH % len(year_tokens):
+        measures.append([squash(c) for c in cells if squash(c) in BUDGET_WORDS + TARGET_WORDS])
+    if not year_tokens:
+        return None
+    width = len(year_tokens) * len(BUDGET_WORDS)  # BUDGET_WORDS and TARGET_WORDS: one word per column of a block
+    words: list[str] = []
+    for measure in measures:
+        if len(measure) >= width:
+            words = measure[-width:]
+    if len(words) != width:
         return None
     if set(words) <= set(BUDGET_WORDS):
         kind = "budget"
@@ -146,7 +152,7 @@ def _columns(table: Table) -> tuple[str, list[Column]] | None:
         kind = "target"
     else:
         return None
-    block = VALUE_WIDTH // len(year_tokens)
+    block = width // len(year_tokens)
     years = [_year(t) for t in year_tokens]
     latest = max((y for y in years if y), default=None)
     columns = []
@@ -202,7 +208,7 @@ def clean_label(text: str) -> str:
     return _NOTE.sub("", clean_name(text)).strip()
 
 
-def _read_row(row: Row, line_row_id: str) -> Node:
+def _read_row(row: Row, line_row_id: str, width: int) -> Node:
     cells = list(row.cells)
     raw = row.raw_text.split("\t")
     if len(raw) != len(cells):  # pragma: no cover - the reader splits the same line
@@ -211,13 +217,13 @@ def _read_row(row: Row, line_row_id: str) -> Node:
         cells.pop()
         raw.pop()
     flags: list[str] = []
-    if len(cells) < VALUE_WIDTH + 1:
-        missing = VALUE_WIDTH + 1 - len(cells)
+    if len(cells) < width + 1:
+        missing = width + 1 - len(cells)
         cells = cells[:1] + [""] * missing + cells[1:]
         raw = raw[:1] + [""] * missing + raw[1:]
         flags.append("cells_missing")
-    label_cells, window = cells[:-VALUE_WIDTH], cells[-VALUE_WIDTH:]
-    raw_labels, raw_window = raw[:-VALUE_WIDTH], raw[-VALUE_WIDTH:]
+    label_cells, window = cells[:-width], cells[-width:]
+    raw_labels, raw_window = raw[:-width], raw[-width:]
     values = []
     in_new_block = False
     for cell in window:
@@ -489,15 +495,16 @@ def program_tables(report: Report) -> list[ProgramTable]:
     """Every B1 / B2 / B3 table of the report, rows placed on the tree, identities checked."""
     found: list[ProgramTable] = []
     seen: Counter = Counter()
+    change_words = tuple(profile(report).get("change_headers") or ())
     for table in report.tables:
-        shape = _columns(table)
+        shape = _columns(table, change_words)
         if shape is None:
             continue
         kind, columns = shape
         indicator = _indicator(report, table) if kind == "target" else None
         seen[(kind, indicator)] += 1
         nodes = [
-            _read_row(row, f"t{table.table_no}:L{row.line_no}")
+            _read_row(row, f"t{table.table_no}:L{row.line_no}", len(columns))
             for row in table.rows
             if row.role == "data" and any(c.strip() for c in row.cells)
         ]

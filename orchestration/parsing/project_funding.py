@@ -1,4 +1,4 @@
-"""Project funding facts (DOMAIN.md 2.4, 3.2, 3.4, 4.5): one row per printed amount, LONG.
+"""Project funding facts (docs/report-families.md 2.4, 3.2, 3.4, 4.5): one row per printed amount, LONG.
 
 Three kinds of sources:
 
@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .extractors import Extractor
+from .periods import full_year
 from .reader import Report, Table
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, memoize, parse_value, squash, strip_html, strip_markup, to_won
@@ -251,7 +252,7 @@ def _bounds(y: str, m: str | None, d: str | None, end: bool) -> tuple[date, str]
 
 
 def months_spanned(start: date, end: date) -> int:
-    """Whole months from start to end inclusive, partial months floored (DOMAIN.md 6.2/6.4):
+    """Whole months from start to end inclusive, partial months floored (docs/report-families.md 6.2/6.4):
     2020-04-01 ~ 2024-12-31 -> 57, 2020-01-28 ~ 2020-12-31 -> 11."""
     stop = end + timedelta(days=1)
     months = (stop.year - start.year) * 12 + stop.month - start.month
@@ -814,7 +815,7 @@ def _yearly_tables(report: Report) -> list[dict]:
                     continue
                 value = parse_value(row.cells[index])
                 year = int(match.group("y"))
-                year += 2000 if year < 100 else 0
+                year = full_year(year)
                 won = None if is_count else _won(value.number, unit)
                 rows.append(
                     _row(

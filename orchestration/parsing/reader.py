@@ -80,6 +80,7 @@ class Report:
     tables: list[Table] = field(default_factory=list)
     encoding: str | None = None  # the codec the file was decoded with (detected for `auto`)
     issues: list["Issue"] = field(default_factory=list)  # layout problems found by check_layout
+    family: str | None = None  # registry family: selects the profile (profiles.py); None = all merged
 
     def line(self, number: int) -> str:
         return self.lines[number - 1]
@@ -394,9 +395,9 @@ def _continues(
     return first_data is not None and _repeats_header(first_data, previous, header_keys)
 
 
-def read_report(report_id: str, path: str | Path, encoding: str = "utf-8") -> Report:
+def read_report(report_id: str, path: str | Path, encoding: str = "utf-8", family: str | None = None) -> Report:
     lines, used = _decode(path, encoding)
-    report = Report(report_id=report_id, path=str(path), lines=lines, encoding=used)
+    report = Report(report_id=report_id, path=str(path), lines=lines, encoding=used, family=family)
     report.tables = split_tables(report_id, lines)
     return report
 

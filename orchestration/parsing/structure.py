@@ -1,8 +1,9 @@
 """Document structure shared by the parsers: the table of contents and the departments it names.
 
-In the agency status reports the numbered entries under part III of the TOC are the departments
-(충북테크노파크: `1. 정책기획단` … `11. 감사실`) or the strategic goals (충북과학기술혁신원); KPI task
-codes `X-Y` use those numbers.
+The contents table is found by the family profile's `contents_titles` (목차 / 차례). The numbered
+entries under the profile's `department_part` are the departments (layout A) or the strategic goals
+(layout B) of an agency status report; KPI task codes `X-Y` use those numbers
+(docs/report-families.md 2.1, 3.1).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .profiles import profile
 from .reader import Report, Table
 from .values import squash, strip_markup
 
@@ -35,12 +37,14 @@ _NUMBERED_ENTRY = re.compile(r"^(?P<num>\d{1,2})\s*\.\s*(?P<title>.+)$")
 
 
 def _toc_table(report: Report) -> Table | None:
-    """The first table whose title or heading says 목차, or whose rows are 'title<TAB>page' lines."""
+    """The first table whose title or heading is one of the profile's contents titles (목차, 차례)."""
+    titles = tuple(profile(report).get("contents_titles") or ())
     for table in report.tables:
         context = f"{table.title or ''}{table.heading or ''}"
-        if ("목" not in context or "차" not in context) and "&" not in context:
-            continue  # squash only deletes characters (and decodes entities): no '목차'
-        if "목차" in squash(context):
+        if not any(all(ch in context for ch in title) for title in titles) and "&" not in context:
+            continue  # squash only deletes characters (and decodes entities): no title in it
+        key = squash(context)
+        if any(title in key for title in titles):
             return table
     return None
 
@@ -64,8 +68,16 @@ def toc_entries(report: Report) -> list[TocEntry]:
     return entries
 
 
-def numbered_entries(report: Report, part: int = 3) -> dict[int, str]:
-    """Number -> title of the numbered TOC entries under a part (default III: departments or goals)."""
+def department_part(report: Report) -> int | None:
+    """The contents part whose numbered entries are the departments or goals (profile `department_part`)."""
+    return profile(report).get("department_part")
+
+
+def numbered_entries(report: Report, part: int | None = None) -> dict[int, str]:
+    """Number -> title of the numbered TOC entries under a part (default: the profile's department part)."""
+    part = department_part(report) if part is None else part
+    if part is None:
+        return {}
     return {e.number: e.title for e in toc_entries(report) if e.part == part and e.number is not None}
 
 

@@ -1,4 +1,4 @@
-"""Value tokens, units and names as printed in the reports (DOMAIN.md sections 1.3, 1.4, 5).
+"""Value tokens, units and names as printed in the reports (docs/report-families.md 1.3, 1.4, 5).
 
 Every parser goes through these helpers so that one printed token means one thing everywhere.
 Amounts are exact `Decimal`s: never binary floats.
@@ -10,6 +10,8 @@ import html
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+from .periods import full_year
 
 # Full-width digits and punctuation that HWP/PDF exports leave in numbers.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９，．－％", "0123456789,.-%")
@@ -72,7 +74,7 @@ _SPACED_RUN = re.compile(r"(?:^|\s)\S(?:\s\S){1,}(?=\s|$)")
 def clean_name(raw: str) -> str:
     """Markup removed and per-character spacing collapsed: 'S W 융 합 클 러 스 터' -> 'SW융합클러스터'.
 
-    A name with two or more consecutive one-character tokens loses all its spaces (DOMAIN.md 5.2);
+    A name with two or more consecutive one-character tokens loses all its spaces (docs/report-families.md 5.2);
     other names keep their word spaces.
     """
     text = strip_markup(raw)
@@ -109,7 +111,7 @@ def squash(text: str) -> str:
 
 @dataclass(frozen=True)
 class Value:
-    """A printed value token read as DOMAIN.md 1.3 says.
+    """A printed value token read as docs/report-families.md 1.3 says.
 
     `number` is None for blank, dash, masked and text cells; `flag` tells which.
     `scale` is the number of decimals printed (24.750 -> 3) so a copy can be compared at its precision.
@@ -256,7 +258,7 @@ def parse_as_of(text: str) -> str | None:
     if not match:
         return None
     year = int(match.group(1))
-    year += 2000 if year < 100 else 0
+    year = full_year(year)
     return f"{year:04d}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
 
 
@@ -270,7 +272,7 @@ def parse_date(text: str) -> str | None:
     if not match:
         return None
     year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
-    year += 2000 if year < 100 else 0
+    year = full_year(year)
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"

@@ -233,7 +233,7 @@ def test_columns_contract():
         "report_id", "row_id", "line_row_id", "parent_row_id", "table_no", "source_line", "occurrence",
         "plan_table", "label_raw", "label", "item_path", "level", "is_total", "org_unit", "column_label",
         "is_column_total", "program", "sub_program", "industry", "fiscal_year", "funding_source", "measure",
-        "amount_printed", "amount", "unit", "amount_won", "value_flag", "flags",
+        "amount_printed", "amount", "unit", "amount_won", "value_flag", "flags", "org_unit_no",
     ]  # fmt: skip
 
 

@@ -93,16 +93,34 @@ def test_match_kpi_without_colon_is_only_status_only():
 
 
 @pytest.mark.parametrize(
-    "cell", ["예산액", "예 산 액(천원)", "집행잔액", "집행률(%)", "비고·사유", "<b>구 분</b>", "사업명/과목", "계", "", "1,234"]
+    "cell, expected",
+    [
+        ("예산액", ("budget",)),
+        ("예 산 액(천원)", ("budget",)),
+        ("예산", ("budget",)),
+        ("예산현액", ("budget",)),
+        ("집행", ("executed",)),
+        ("집행실적", ("executed",)),
+        ("집행잔액", ("balance", "executed")),
+        ("집행률(%)", ("rate", "executed")),
+        ("비고·사유", ("note",)),
+        ("<b>구 분</b>", ("group",)),
+        ("사업명/과목", ("name",)),
+        ("예산과목", ("name", "budget")),
+        ("계", ()),
+        ("", ()),
+        ("1,234", ()),
+    ],
 )
-def test_header_columns_match_the_header_words(cell):
-    key = values.squash(cell)
-    expected = tuple(
-        column
-        for column, words in be._HEADER_WORDS.items()
-        if key and any(key.startswith(w) or w in key for w in words)
-    )
-    assert be._header_columns(cell) == expected
+def test_header_columns_match_the_header_words(cell, expected):
+    words = be.header_words(read_report_text("agency_status_report"))
+    assert be._header_columns(cell, words) == expected
+
+
+def read_report_text(family):
+    from orchestration.parsing.reader import Report
+
+    return Report(report_id="fragment", path="fragment", lines=[], family=family)
 
 
 @pytest.mark.parametrize("items", [[], ["a"], ["가\"\\\n", "<b>x</b>", ""], ["a", 1], [None]])

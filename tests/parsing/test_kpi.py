@@ -34,7 +34,7 @@ def by_line(rows: list[dict]) -> dict[str, dict]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# the (target) : actual pattern, every variant of DOMAIN.md 2.3
+# the (target) : actual pattern, every variant of docs/report-families.md 2.3
 # ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text, target, tunit, actual, aunit, status, rate, flag",
@@ -135,7 +135,7 @@ def test_unit_family():
 
 
 # ---------------------------------------------------------------------------------------------------
-# outcome values (DOMAIN.md 3.3)
+# outcome values (docs/report-families.md 3.3)
 # ---------------------------------------------------------------------------------------------------
 def measures(value):
     ms, periods = parse_outcome_value(value)
@@ -543,7 +543,7 @@ def test_tp_names_and_markers(tp):
 
 
 def test_tp_reconciles(tp):
-    """DOMAIN.md 6.1: parent target / actual = Σ additive children (진행중 = 0); rate half-up or floor."""
+    """docs/report-families.md 6.1: parent target / actual = Σ additive children (진행중 = 0); rate half-up or floor."""
     kids = defaultdict(list)
     for r in tp.values():
         if r["parent_row_id"] and r["adds_to_parent"]:
@@ -565,7 +565,7 @@ def test_tp_reconciles(tp):
         assert r["rate_reported"] in (half_up, floor), r["row_id"]
         if r["rate_reported"] != half_up:
             floors.append(r["row_id"])
-    assert floors == ["L647"]  # (3건) : 2건, 66% — truncated, accepted by DOMAIN.md 6.4
+    assert floors == ["L647"]  # (3건) : 2건, 66% — truncated, accepted by docs/report-families.md 6.4
 
 
 @pytest.mark.parametrize(
@@ -607,7 +607,7 @@ def test_sti_goals_and_exclusions(sti):
 
 
 def test_sti_reconciles(sti):
-    """DOMAIN.md 6.2: a parent's quantity per unit = Σ its children's quantities in that unit; details ↔ child."""
+    """docs/report-families.md 6.2: a parent's quantity per unit = Σ its children's quantities in that unit; details ↔ child."""
     sums = defaultdict(Decimal)
     for r in sti.values():
         if r["adds_to_parent"]:

@@ -1,5 +1,5 @@
 """Performance targets (B2/B3 target tables and the K1 headline of regional industry plans,
-DOMAIN.md 4.3/4.4/6.3): fragments of the real gangwon-2025-plan text and pins on the full report."""
+docs/report-families.md 4.3/4.4/6.3): fragments of the real gangwon-2025-plan text and pins on the full report."""
 
 from collections import Counter
 from decimal import Decimal

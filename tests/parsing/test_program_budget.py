@@ -1,4 +1,4 @@
-"""Program budget tables (B1 of regional industry plans, DOMAIN.md 4.2/4.3/6.3): fragments of the real
+"""Program budget tables (B1 of regional industry plans, docs/report-families.md 4.2/4.3/6.3): fragments of the real
 gangwon-2025-plan text and pins on the full bundled report."""
 
 from collections import Counter

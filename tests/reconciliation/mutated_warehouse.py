@@ -46,7 +46,7 @@ def build(base: Path, mutations: dict[str, tuple[str, list[tuple[str, str, int]]
                 text = mutate(text, old, new, which)
             path = base / f"{report_id}.txt"
             path.write_text(text, encoding="utf-8")
-            report = read_report(report_id, str(path))
+            report = read_report(report_id, str(path), family=entry.get("family"))
             meta = {"file_name": path.name, "sha256": "test", "entry": dict(entry, report_id=report_id, file=path.name)}
             w.replace_report(con, report, w.extract_all(report), meta)
     env = dict(

@@ -1,4 +1,4 @@
-"""Budget plan, cross-table and project funding identities (DOMAIN.md 6.1-6.4) on mutated report copies.
+"""Budget plan, cross-table and project funding identities (docs/report-families.md 6.1-6.4) on mutated report copies.
 
 Each mutated copy changes printed numbers in place (no line added or removed, so row ids and check ids
 stay those of the bundled report) and is loaded under a new report id next to the bundled reports. One

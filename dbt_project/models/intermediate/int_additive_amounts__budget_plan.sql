@@ -2,7 +2,7 @@
   Budget plan value cells (income / expense budgets by department, program budget tables) in the
   additive long shape: each cell adds up into the cell of the same column in its parent row.
   Amounts in won; a dash counts 0 (amount_won_in_sums).
-  tolerance_per_child (won): printed cells are rounded independently (DOMAIN.md 6.4) -
+  tolerance_per_child (won): printed cells are rounded independently (docs/report-families.md 6.4) -
   백만원 integers carry up to half a unit each (n children: n x 0.5 units, the largest difference
   integer cells can show), 억원 amounts 0.01 억원 each (±0.01 x number of children).
 -#}

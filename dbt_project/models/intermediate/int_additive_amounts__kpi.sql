@@ -1,5 +1,5 @@
 {#-
-  KPI quantities (target, actual) with the parent KPI they add up into (DOMAIN.md 6.1 / 6.2).
+  KPI quantities (target, actual) with the parent KPI they add up into (docs/report-families.md 6.1 / 6.2).
   Only children marked adds_to_parent keep their parent: same unit family as the parent, numeric
   parent, not a %-KPI, not status-only. Actuals enter as actual_in_sums (진행중 / 추진중 = 0).
   Parents that are %-KPIs or carry no number have no amount, so no identity is built on them.

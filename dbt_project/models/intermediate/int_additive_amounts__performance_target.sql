@@ -1,10 +1,10 @@
 {#-
   Program targets and budgets of the target tables (B2 사업화매출액, B3 신규고용) with the value of the
-  parent row they add up into (same column: indicator, year block, measure; DOMAIN.md 6.3). ROI
+  parent row they add up into (same column: indicator, year block, measure; docs/report-families.md 6.3). ROI
   (1억원당) is not additive and is left out; so is the K1 headline (no tree).
   measure_name = measure and period ('target_2025', 'budget_change'), so parent and children meet.
   amount = value_in_sums ('-' counts 0). tolerance_per_child: 0.01, as 2-dp 억원 / 명 cells are
-  rounded independently (DOMAIN.md 6.4).
+  rounded independently (docs/report-families.md 6.4).
 -#}
 with targets as (
     select *

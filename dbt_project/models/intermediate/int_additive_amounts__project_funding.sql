@@ -3,7 +3,7 @@
   statement's total (nested sources into their group), a project row into its department
   subtotal, a subtotal into the 합계. Amounts in won; counts (건) are not amounts and stay out.
   tolerance_per_child (won): 천원 amounts are exact; 백만원 integers carry half a unit each;
-  억원 amounts 0.01 억원 each (2-dp cells rounded independently, DOMAIN.md 6.4).
+  억원 amounts 0.01 억원 each (2-dp cells rounded independently, docs/report-families.md 6.4).
 -#}
 with funding as (
     select * from {{ ref('fct_project_funding') }}

@@ -1,11 +1,11 @@
 {#-
-  Identities across the columns of one printed budget plan row (DOMAIN.md 6.1, 6.3):
+  Identities across the columns of one printed budget plan row (docs/report-families.md 6.1, 6.3):
   - column_total_equals_sum_of_parts: the 계 column = Σ department columns (income / expense
     budgets), and 합계 = 국비 + 지방비 in each year block of the program budget table
     ('24, '25, 증감; also the 총사업비 companions in parentheses);
   - change_equals_difference_of_years: 증감 = '25 − '24 per funding source (also for 총사업비).
   Amounts in won; a dash counts 0. Cells that are masked, blank or text make the check unknowable
-  and are left out. Tolerances (DOMAIN.md 6.4): n 백만원 cells rounded independently ±⌈n/2⌉
+  and are left out. Tolerances (docs/report-families.md 6.4): n 백만원 cells rounded independently ±⌈n/2⌉
   units; 억원 2-dp sums ±0.01 x n; 억원 differences ±0.01.
 -#}
 with plan as (

@@ -1,5 +1,5 @@
 {#-
-  A plan table printed more than once (summary and body, DOMAIN.md 4.1, 6.3): every cell of an
+  A plan table printed more than once (summary and body, docs/report-families.md 4.1, 6.3): every cell of an
   earlier printing = the same cell of the last printing (the body), matched by row identity
   (the row's path of labels with spaces and '·' removed) and column (year, funding source,
   measure) - never by position, since labels and rows shift between printings.

@@ -1,5 +1,5 @@
 {#-
-  Budget identities across tables and prose (DOMAIN.md 6.1, 6.2):
+  Budget identities across tables and prose (docs/report-families.md 6.1, 6.2):
   - income_total_equals_expense_total: 수입 계 = 지출 계 (계 column);
   - purpose_income_equals_purpose_expense: the income 목적사업 block = the expense 목적사업비
     block, cell by cell (item x department column; a column printed on one side only counts 0);
@@ -227,25 +227,17 @@ size_headline_checks as (
     where total.budget_won is not null
 ),
 
--- DOMAIN.md 6.1 cross-unit: plan item path -> execution annex table and item (null = its total)
-annex_map (plan_table, item_path, table_key, item_name) as (
-    values
-    ('income_budget', '수입 계', 'execution_summary', null),
-    ('expense_budget', '지출 계', 'execution_summary', null),
-    ('expense_budget', '지출 계/사업비', 'execution_summary', '사업지출'),
-    ('expense_budget', '지출 계/사업비/일반운영비', 'execution_summary', '재단운영지출'),
-    ('expense_budget', '지출 계/사업비/일반운영비/인건비', 'foundation_operations', '인건비(운영경비)'),
-    ('expense_budget', '지출 계/사업비/일반운영비/운영비', 'foundation_operations', '재단운영비'),
-    ('expense_budget', '지출 계/사업비/일반운영비/운영비', 'foundation_operations', '자산취득비'),
-    ('expense_budget', '지출 계/사업비/수익사업비', 'execution_summary', '수익사업지출'),
-    ('expense_budget', '지출 계/사업비/수익사업비/인건비', 'revenue_business', '시설장비인건비'),
-    ('expense_budget', '지출 계/사업비/수익사업비/운영비', 'revenue_business', '시설장비운영비'),
-    ('expense_budget', '지출 계/사업비/수익사업비/기타', 'revenue_business', '용역사업비'),
-    ('expense_budget', '지출 계/사업비/목적사업비', 'execution_summary', '고유목적사업지출'),
-    ('expense_budget', '지출 계/사업외지출', 'execution_summary', '사업외지출'),
-    ('expense_budget', '지출 계/사업외지출/적립금', 'execution_summary', '적립금'),
-    ('expense_budget', '지출 계/사업외지출/반환금', 'execution_summary', '반환금'),
-    ('expense_budget', '지출 계/사업외지출/예비비', 'execution_summary', '예비비')
+-- cross-unit map of the family profile (cross_table_budget): plan item path -> execution annex table
+-- and item (null = its total)
+annex_map as (
+    select
+        report_id,
+        entry_key as plan_table,
+        entry_key_2 as item_path,
+        entry_value as table_key,
+        entry_value_2 as item_name
+    from {{ ref('stg_report_profile') }}
+    where {{ in_selected_reports('report_id') }} and section = 'cross_table_budget'
 ),
 
 annex_sides as (
@@ -266,7 +258,10 @@ annex_sides as (
             as annex_items
     from plan
     inner join annex_map
-        on plan.plan_table = annex_map.plan_table and plan.item_path = annex_map.item_path
+        on
+            plan.report_id = annex_map.report_id
+            and plan.plan_table = annex_map.plan_table
+            and plan.item_path = annex_map.item_path
     inner join execution
         on
             plan.report_id = execution.report_id
@@ -317,7 +312,7 @@ annex_checks as (
     where
         not side.has_unknown_annex
         and side.plan_won is not null
-        -- every mapped annex item was found (one row each), else the pairing is not the one of DOMAIN 6.1
+        -- every mapped annex item was found (one row each), else the pairing is not the one of docs/report-families.md 6.1
         and side.annex_rows = side.mapped_items
 ),
 

@@ -1,5 +1,5 @@
 {#-
-  Funding identities across tables (DOMAIN.md 6.2): the yearly table (연도별 신규사업 확보실적) column
+  Funding identities across tables (docs/report-families.md 6.2): the yearly table (연도별 신규사업 확보실적) column
   of the report's year = the project table (신규사업 확보현황) of that year:
   - yearly_count_equals_project_rows: 건 수 = the number of project rows;
   - yearly_amount_equals_project_total: 총사업비 = the project table's 합계 (exact, won).

@@ -2,7 +2,7 @@
   Row identities of budget execution tables:
   - balance = budget - executed (exact, in won);
   - the reported execution rate equals executed / budget x 100 under the table's own rounding:
-    rounded half-up or truncated at the printed number of decimals (DOMAIN.md 6.4).
+    rounded half-up or truncated at the printed number of decimals (docs/report-families.md 6.4).
 -#}
 with execution as (
     select * from {{ ref('fct_budget_execution') }}

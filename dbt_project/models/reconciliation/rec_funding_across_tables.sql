@@ -1,6 +1,6 @@
 {#-
   Key-project overviews (IV, source_kind overview_line) against the project's row in the project
-  table (신규사업 확보현황, source_kind project_table), DOMAIN.md 6.2 'funding' and 'across tables':
+  table (신규사업 확보현황, source_kind project_table), docs/report-families.md 6.2 'funding' and 'across tables':
   - overview_amount_matches_project_table: the table's amount is the overview's 총사업비 (사업비) total.
     Rule that holds: the table records what was secured, which is the 총사업비 for projects whose
     overview prints no 1차년도 line (single-year or secured in full: SW융합클러스터 2.0, 57 months, too)
@@ -15,58 +15,70 @@
     expected 1, found 1 (match) or 0, both spellings in row_label.
   - first_year_within_total: 1차년도 사업비 ≤ 총사업비 per source (합계, 국비, 도비 …) of one overview
     (found = 1차년도, expected = 총사업비; consistent when found ≤ expected).
-  Projects are matched by name with spaces removed, a leading year / `충북`, `(비R&D)`, `사업`,
-  brackets and `_` dropped, and the alias SOS앱 = SOS랩; equal keys first, else a key containing the
+  Projects are matched by name with spaces removed, a leading year / the family profile's project name
+  prefixes, `(비R&D)`, `사업`, brackets and `_` dropped, and the profile's name aliases applied
+  (docs/report-families.md); equal keys first, else a key containing the
   other when that is the only candidate. Overviews of projects absent from the table (later years)
   are not checked.
 -#}
-with funding as (
-    select
-        *,
-        regexp_replace(
-            regexp_replace(
-                replace(replace(coalesce(project_name, ''), ' ', ''), 'SOS앱', 'SOS랩'),
-                '^(20[0-9]{2}년|충북)+', ''
-            ),
-            '\(비R&D\)|사업|[()_·]', '', 'g'
-        ) as name_key
-    from {{ ref('fct_project_funding') }}
+with profile as (
+    select * from {{ ref('stg_report_profile') }}
     where {{ in_selected_reports('report_id') }}
 ),
 
--- ministry abbreviations printed in overviews (추진체계) -> the 주관부처 spelling of the project table
+-- a leading year or one of the family's project name prefixes (the agency's region)
+name_prefixes as (
+    select
+        report_id,
+        '^(20[0-9]{2}년|' || string_agg(entry_key, '|' order by position) || ')+' as pattern
+    from profile
+    where section = 'project_name_prefix'
+    group by report_id
+),
+
+spaced_names as (
+    select
+        f.*,
+        replace(coalesce(f.project_name, ''), ' ', '') as bare_name,
+        coalesce(n.pattern, '^(20[0-9]{2}년)+') as prefix_pattern
+    from {{ ref('fct_project_funding') }} as f
+    left join name_prefixes as n on f.report_id = n.report_id
+    where {{ in_selected_reports('f.report_id') }}
+),
+
+funding as (
+    select
+        s.*,
+        regexp_replace(
+            regexp_replace(
+                coalesce(
+                    (
+                        select replace(s.bare_name, a.entry_key, a.entry_value)
+                        from profile as a
+                        where
+                            a.report_id = s.report_id
+                            and a.section = 'name_alias'
+                            and contains(s.bare_name, a.entry_key)
+                        order by a.position
+                        limit 1
+                    ),
+                    s.bare_name
+                ),
+                s.prefix_pattern, ''
+            ),
+            '\(비R&D\)|사업|[()_·]', '', 'g'
+        ) as name_key
+    from spaced_names as s
+),
+
+-- ministry abbreviations printed in overviews -> the 주관부처 spelling of the project table
 ministries as (
     select
-        '과기정통부' as short_name,
-        '과학기술정보통신부' as full_name
-    union all
-    select
-        '과기부' as short_name,
-        '과학기술정보통신부' as full_name
-    union all
-    select
-        '중기부' as short_name,
-        '중소벤처기업부' as full_name
-    union all
-    select
-        '산업부' as short_name,
-        '산업통상자원부' as full_name
-    union all
-    select
-        '산자부' as short_name,
-        '산업통상자원부' as full_name
-    union all
-    select
-        '문체부' as short_name,
-        '문화체육관광부' as full_name
-    union all
-    select
-        '고용부' as short_name,
-        '고용노동부' as full_name
-    union all
-    select
-        '행안부' as short_name,
-        '행정안전부' as full_name
+        report_id,
+        entry_key as short_name,
+        entry_value as full_name
+    from profile
+    where section = 'ministry_alias'
 ),
 
 overviews as (
@@ -74,7 +86,7 @@ overviews as (
         f.*,
         coalesce(m.full_name, replace(f.lead_ministry, ' ', '')) as ministry_key
     from funding as f
-    left join ministries as m on replace(f.lead_ministry, ' ', '') = m.short_name
+    left join ministries as m on f.report_id = m.report_id and replace(f.lead_ministry, ' ', '') = m.short_name
     where f.source_kind = 'overview_line' and f.row_kind = 'total' and f.basis in ('total_project_cost', 'first_year')
 ),
 
@@ -83,7 +95,7 @@ table_rows as (
         f.*,
         coalesce(m.full_name, replace(f.lead_ministry, ' ', '')) as ministry_key
     from funding as f
-    left join ministries as m on replace(f.lead_ministry, ' ', '') = m.short_name
+    left join ministries as m on f.report_id = m.report_id and replace(f.lead_ministry, ' ', '') = m.short_name
     where f.source_kind = 'project_table' and f.row_kind = 'project'
 ),
 

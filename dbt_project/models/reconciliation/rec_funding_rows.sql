@@ -1,5 +1,5 @@
 {#-
-  Row identities of project funding (DOMAIN.md 6.1, 6.2, 6.4):
+  Row identities of project funding (docs/report-families.md 6.1, 6.2, 6.4):
   - subtotal_count_equals_rows: a department subtotal's printed `(N건)` = the number of project
     rows it closes;
   - period_count_matches_dates: a printed duration `(N년)` = end year − start year + 1 (calendar

@@ -1,6 +1,6 @@
 {#-
   Reported KPI attainment rate = actual / target x 100, printed as an integer %, rounded half-up or
-  truncated (DOMAIN.md 6.1, 6.4). expected = the half-up value; found = the printed rate. Rates
+  truncated (docs/report-families.md 6.1, 6.4). expected = the half-up value; found = the printed rate. Rates
   whose actual or target is not a number in a compatible unit cannot be computed and are left out.
 -#}
 with kpi as (

@@ -1,6 +1,6 @@
 {#-
   The budgets of the program target tables (B2 사업화매출액, B3 신규고용) equal the 합계 budgets of the
-  program budget table B1, row by row and year by year (DOMAIN.md 6.3). Rows are matched by their
+  program budget table B1, row by row and year by year (docs/report-families.md 6.3). Rows are matched by their
   identity on the B1 tree (item_path compared without spacing and punctuation: 세라믹원료소재 =
   세라믹원료·소재), never by position, so rows whose labels the parser re-assigned (label_shifted)
   meet their true counterpart. A target table is matched with the B1 printing of the same occurrence
@@ -8,7 +8,7 @@
   A row printed on one side only counts 0 on the other (expected 0 or found 0); other_lines then
   names the B1 row it would belong to.
   '-' counts 0; B1 prints some amounts to 3 dp (24.750) where B2/B3 print 2 dp: compared at the
-  coarser precision (DOMAIN.md 6.4).
+  coarser precision (docs/report-families.md 6.4).
 -#}
 with targets as (
     select
@@ -20,7 +20,7 @@ with targets as (
         {{ in_selected_reports('report_id') }}
         and target_table in ('sales_target', 'employment_target')
         and measure = 'budget'
-        and period in ('2024', '2025')
+        and period_role <> 'change'
 ),
 
 program_budget as (

@@ -1,8 +1,9 @@
 {#-
-  증감 columns of the program target tables (B2, B3): change = '25 - '24 of the same printed row,
+  증감 columns of the program target tables (B2, B3): change = plan year - base year of the same printed row
+  (period roles, docs/report-families.md),
   for targets, budgets and ROI (Δ1억원당), and for the 총사업비 parenthesis of budgets
   (`△0.70 (88.98)`: 88.98 = 160.70 - 71.72). Differences of printed values; the report computes from
-  unrounded values, so ±0.01 (DOMAIN.md 6.4). '-' counts 0; blank or masked cells are left out.
+  unrounded values, so ±0.01 (docs/report-families.md 6.4). '-' counts 0; blank or masked cells are left out.
 -#}
 with targets as (
     select * from {{ ref('fct_performance_target') }}
@@ -29,17 +30,17 @@ rows_by_measure as (
         measure,
         any_value(label) as row_label,
         any_value(source_line) as source_line,
-        any_value(value_unit) filter (where period = 'change') as change_unit,
-        any_value(row_id) filter (where period = 'change') as change_row_id,
-        any_value(value_in_sums) filter (where period = '2024') as value_2024,
-        any_value(value_in_sums) filter (where period = '2025') as value_2025,
-        any_value(value_in_sums) filter (where period = 'change') as value_change,
-        count(*) filter (where period = '2024') as n_2024,
-        count(*) filter (where period = '2025') as n_2025,
-        count(*) filter (where period = 'change') as n_change,
-        any_value(companion) filter (where period = '2024') as companion_2024,
-        any_value(companion) filter (where period = '2025') as companion_2025,
-        any_value(companion) filter (where period = 'change') as companion_change
+        any_value(value_unit) filter (where period_role = 'change') as change_unit,
+        any_value(row_id) filter (where period_role = 'change') as change_row_id,
+        any_value(value_in_sums) filter (where period_role = 'base_year') as value_base,
+        any_value(value_in_sums) filter (where period_role = 'plan_year') as value_plan,
+        any_value(value_in_sums) filter (where period_role = 'change') as value_change,
+        count(*) filter (where period_role = 'base_year') as n_base,
+        count(*) filter (where period_role = 'plan_year') as n_plan,
+        count(*) filter (where period_role = 'change') as n_change,
+        any_value(companion) filter (where period_role = 'base_year') as companion_base,
+        any_value(companion) filter (where period_role = 'plan_year') as companion_plan,
+        any_value(companion) filter (where period_role = 'change') as companion_change
     from targets
     group by report_id, table_no, line_row_id, indicator, measure
 ),
@@ -54,13 +55,13 @@ checks as (
         row_label,
         measure || '_change' as measure_name,
         source_line,
-        value_2025 - value_2024 as expected,
+        value_plan - value_base as expected,
         value_change as found,
         change_unit as unit
     from rows_by_measure
     where
-        n_2024 = 1 and n_2025 = 1 and n_change = 1
-        and value_2024 is not null and value_2025 is not null and value_change is not null
+        n_base = 1 and n_plan = 1 and n_change = 1
+        and value_base is not null and value_plan is not null and value_change is not null
 
     union all
 
@@ -73,14 +74,14 @@ checks as (
         row_label,
         'total_project_cost_change' as measure_name,
         source_line,
-        coalesce(companion_2025, 0) - coalesce(companion_2024, 0) as expected,
+        coalesce(companion_plan, 0) - coalesce(companion_base, 0) as expected,
         coalesce(companion_change, 0) as found,
         '억원' as unit
     from rows_by_measure
     where
         measure = 'budget'
         and n_change = 1
-        and (companion_2024 is not null or companion_2025 is not null or companion_change is not null)
+        and (companion_base is not null or companion_plan is not null or companion_change is not null)
 )
 
 select

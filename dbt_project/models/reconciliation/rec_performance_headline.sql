@@ -1,11 +1,13 @@
 {#-
-  K1 headline (전체 성과목표) against the program target tables (DOMAIN.md 6.3 K1):
-  - 신규고용 / 사업화매출액: target and ROI = the '25 target and ROI of the `R&D + 비R&D 합계` row of
-    the B3 / B2 table of the same printing (matched by indicator), exact;
-  - 사업화수출액: ROI = target / ('25 budget of R&D + 비R&D - 시군구연고산업육성 - TP생산장비고도화);
-  - 특허출원·등록: ROI = target / '25 budget of R&D 합계;
-    both ±0.005 (ratio of printed values, DOMAIN.md 6.4). Budgets from the B2 table of the same
-    printing (its budgets equal B1's: rec_performance_budget_links).
+  K1 headline (전체 성과목표) against the program target tables (docs/report-families.md 6.3 K1):
+  - indicators with a program table (B2 / B3): target and ROI = the plan-year target and ROI of the
+    `R&D + 비R&D 합계` row of the table of the same printing (matched by indicator), exact;
+  - self-chosen indicators with an ROI base in the family profile (section headline_roi_base):
+    combined_less_excluded: ROI = target / (plan-year budget of R&D + 비R&D - the programs of section
+    roi_base_excluded_program); rnd_total: ROI = target / plan-year budget of R&D 합계;
+    both ±0.005 (ratio of printed values, docs/report-families.md "Rounding"). Budgets from the
+    사업화매출액 table (sales_target) of the same printing (its budgets equal B1's:
+    rec_performance_budget_links).
 -#}
 with targets as (
     select
@@ -20,9 +22,23 @@ headline as (
     where target_table = 'headline'
 ),
 
+profile as (
+    select * from {{ ref('stg_report_profile') }}
+    where {{ in_selected_reports('report_id') }}
+),
+
 program_tables as (
-    select * from targets
-    where target_table in ('sales_target', 'employment_target') and period = '2025'
+    select
+        t.*,
+        exists(
+            select 1 from profile as x
+            where
+                x.report_id = t.report_id
+                and x.section = 'roi_base_excluded_program'
+                and contains(t.label_key, x.entry_key)
+        ) as is_excluded_program
+    from targets as t
+    where t.target_table in ('sales_target', 'employment_target') and t.period_role = 'plan_year'
 ),
 
 -- the 'R&D + 비R&D 합계' row of each program target table
@@ -54,11 +70,9 @@ budget_bases as (
         p.occurrence,
         sum(p.value_in_sums) filter (where p.label_key like 'r&d+비r&d%') as grand_budget,
         sum(p.value_in_sums) filter (where p.label_key = 'r&d합계') as rnd_budget,
-        sum(p.value_in_sums) filter (
-            where p.label_key like '%시군구%' or p.label_key like '%tp생산장비고도화%'
-        ) as excluded_budget,
+        sum(p.value_in_sums) filter (where p.is_excluded_program) as excluded_budget,
         string_agg(cast(p.source_line as varchar), ',' order by p.source_line)
-        filter (where p.label_key like 'r&d+비r&d%' or p.label_key like '%시군구%' or p.label_key like '%tp생산장비고도화%')
+        filter (where p.label_key like 'r&d+비r&d%' or p.is_excluded_program)
             as export_base_lines,
         string_agg(cast(p.source_line as varchar), ',' order by p.source_line)
         filter (where p.label_key = 'r&d합계') as rnd_base_lines
@@ -74,6 +88,7 @@ headline_targets as (
         h.table_no,
         h.source_line,
         h.indicator,
+        h.period,
         h.value_unit,
         h.row_id as target_row_id,
         h.target_value as target,
@@ -99,7 +114,7 @@ checks as (
         h.table_no,
         case when g.measure = 'roi' then h.roi_row_id else h.target_row_id end as row_id,
         h.indicator as row_label,
-        g.measure || '_2025' as measure_name,
+        g.measure || '_' || g.period as measure_name,
         h.source_line,
         cast(g.source_line as varchar) as other_lines,
         g.target_value as expected,
@@ -125,13 +140,14 @@ checks as (
         h.table_no,
         h.roi_row_id as row_id,
         h.indicator as row_label,
-        'roi_2025' as measure_name,
+        'roi_' || h.period as measure_name,
         h.source_line,
-        case when h.indicator = '사업화수출액' then b.export_base_lines else b.rnd_base_lines end as other_lines,
+        case when x.entry_value = 'combined_less_excluded' then b.export_base_lines else b.rnd_base_lines end
+            as other_lines,
         cast(
             h.target / nullif(
                 case
-                    when h.indicator = '사업화수출액' then b.grand_budget - b.excluded_budget
+                    when x.entry_value = 'combined_less_excluded' then b.grand_budget - b.excluded_budget
                     else b.rnd_budget
                 end,
                 0
@@ -143,7 +159,12 @@ checks as (
     from headline_targets as h
     inner join pairing as p on h.report_id = p.report_id and h.occurrence = p.occurrence
     inner join budget_bases as b on h.report_id = b.report_id and p.program_occurrence = b.occurrence
-    where h.indicator in ('사업화수출액', '특허출원·등록') and h.roi_row_id is not null
+    inner join profile as x
+        on
+            h.report_id = x.report_id
+            and x.section = 'headline_roi_base'
+            and regexp_replace(lower(h.indicator), '[^0-9a-z가-힣/+&]', '', 'g') = x.entry_key
+    where h.roi_row_id is not null
 )
 
 select

@@ -1,6 +1,6 @@
 {#-
   The summary printing (occurrence 1) of each target table (B2, B3, the K1 headline) equals its body
-  printing (occurrence 2), cell by cell (DOMAIN.md 6.3 "occurrences"). Cells are matched by row
+  printing (occurrence 2), cell by cell (docs/report-families.md 6.3 "occurrences"). Cells are matched by row
   identity (item_path compared without spacing and punctuation), indicator, year and measure, never
   by line. found = summary, expected = body. '-' and 0.00 both mean none (value_in_sums); cells
   printed at different precisions are compared at the coarser one. The companions in parentheses

@@ -1,5 +1,5 @@
 {#-
-  K3 3-year target-versus-outcome review (`… 성과 검토(2023년 실적 및 3개년 평균 성과)`, DOMAIN.md 6.3, 6.4):
+  K3 3-year target-versus-outcome review (`… 성과 검토(2023년 실적 및 3개년 평균 성과)`, docs/report-families.md 6.3, 6.4):
   - attainment_equals_outcome_per_target: 달성율 = 성과 / 목표 × 100 (±0.05 pp; target 0 → not checked);
   - roi_target_equals_target_per_budget / roi_outcome_equals_outcome_per_budget: 1억원당 = 목표 (성과)
     / 예산 of the same row and block, ±0.005 for 2023, ±0.01 in the averaged 2021-2023 block;

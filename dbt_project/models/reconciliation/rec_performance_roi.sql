@@ -1,10 +1,11 @@
 {#-
   Reported ROI (1억원당) of the program target tables (B2 사업화매출액, B3 신규고용) against the ratio
-  of the printed target and budget of the same row and year (DOMAIN.md 6.3, 6.4: ±0.005).
+  of the printed target and budget of the same row and year (docs/report-families.md 6.3, 6.4: ±0.005).
   - roi: target / budget; a row with budget 0 and target 0 prints 0.00 (expected 0); a ROI printed
     beside budget 0 and a non-zero target cannot be right (expected null, inconsistent).
   - roi_alternative: the footnoted ROI in parentheses (`4.38 (4.61)*`) = target / (budget - the
-    budget of the TP생산장비고도화 row of the same table and year), per the footnote.
+    budget of the program the footnote names, in the same table and year): the rows whose label
+    contains the first word of the footnote's quoted name (`'<program> 사업(목표 미설정)' 예산을 제외한 …`).
   ROIs without a printed target and budget ('-') are left out.
 -#}
 with targets as (
@@ -12,7 +13,7 @@ with targets as (
     where
         {{ in_selected_reports('report_id') }}
         and target_table in ('sales_target', 'employment_target')
-        and period in ('2024', '2025')
+        and period_role <> 'change'
 ),
 
 tables as (
@@ -59,17 +60,32 @@ rois as (
         and budget.target_value is not null
 ),
 
+-- the program each table's footnote excludes: the first word of its quoted name
+footnoted as (
+    select distinct
+        report_id,
+        table_no,
+        lower(regexp_extract(note, '''([^'' (]+)', 1)) as excluded_key
+    from targets
+    where note is not null and regexp_extract(note, '''([^'' (]+)', 1) <> ''
+),
+
 -- budget of the program the footnote excludes, per table and year
 excluded as (
     select
-        report_id,
-        table_no,
-        period,
-        string_agg(cast(source_line as varchar), ',' order by source_line) as excluded_lines,
-        sum(value_in_sums) as excluded_budget
-    from targets
-    where measure = 'budget' and replace(label, ' ', '') like '%TP생산장비고도화%'
-    group by report_id, table_no, period
+        t.report_id,
+        t.table_no,
+        t.period,
+        string_agg(cast(t.source_line as varchar), ',' order by t.source_line) as excluded_lines,
+        sum(t.value_in_sums) as excluded_budget
+    from targets as t
+    inner join footnoted as f
+        on
+            t.report_id = f.report_id
+            and t.table_no = f.table_no
+            and contains(replace(lower(t.label), ' ', ''), f.excluded_key)
+    where t.measure = 'budget'
+    group by t.report_id, t.table_no, t.period
 ),
 
 checks as (

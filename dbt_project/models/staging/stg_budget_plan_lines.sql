@@ -13,6 +13,7 @@ select
     level as item_level,
     is_total,
     org_unit,
+    org_unit_no,
     column_label,
     is_column_total,
     program,

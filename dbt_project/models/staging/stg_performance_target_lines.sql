@@ -20,6 +20,7 @@ select
     level as item_level,
     is_total,
     period,
+    period_role,
     fiscal_year,
     measure,
     column_label,

@@ -1,7 +1,7 @@
 {#-
-  Budget execution facts, one row per printed row of every execution table (DOMAIN.md 2.2, 3.2).
+  Budget execution facts, one row per printed row of every execution table (docs/report-families.md 2.2, 3.2).
   rate_computed = executed / budget x 100 from the won amounts, exact: integer division truncates
-  toward zero at 4 decimals, so half-up and floor at 0 or 1 decimal (DOMAIN.md 6.4) decide as on
+  toward zero at 4 decimals, so half-up and floor at 0 or 1 decimal (docs/report-families.md 6.4) decide as on
   the exact ratio. Printed values are never corrected here.
 -#}
 with lines as (

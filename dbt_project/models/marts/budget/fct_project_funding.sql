@@ -4,7 +4,7 @@
   its group, a project-table row -> its department subtotal, a subtotal -> the 합계.
   Checks computed here, never corrections: parent amount vs the sum of its children
   (children_*, sum_check), a subtotal's printed (N건) vs its children, and the printed (N년) /
-  (N개월) duration vs the one computed from the dates (DOMAIN.md 6.1, 6.2, 6.4).
+  (N개월) duration vs the one computed from the dates (docs/report-families.md 6.1, 6.2, 6.4).
 -#}
 with lines as (
     select *

@@ -2,7 +2,7 @@
   KPI attainment facts: one row per KPI / outcome line and measure of part Ⅲ of agency status
   reports, with the parent KPI it adds up into, attainment computed from the printed target and
   actual (actual / target x 100) beside the printed rate, and for parent rows the sums of their
-  additive children (DOMAIN.md 6.1 / 6.2: 건/개사/회 count together, 진행중 = 0, %-KPIs, statuses and
+  additive children (docs/report-families.md 6.1 / 6.2: 건/개사/회 count together, 진행중 = 0, %-KPIs, statuses and
   units absent from the parent excluded). Printed numbers are never corrected.
 -#}
 with lines as (
@@ -21,7 +21,7 @@ measured as (
             when coalesce(actual_unit, target_unit) = '%' then 'percent'
             else coalesce(actual_unit, target_unit)
         end as unit_family,
-        -- an in-progress line counts as 0 in its parent's sum (DOMAIN.md 6.1)
+        -- an in-progress line counts as 0 in its parent's sum (docs/report-families.md 6.1)
         case
             when actual is not null then actual
             when actual_unit is null and status in ('진행중', '추진중') then 0

@@ -2,7 +2,7 @@
   Performance target facts: one row per printed value of the program target tables (B2 사업화매출액,
   B3 신규고용: target, budget and ROI per year and 증감) and the K1 headline (target and ROI).
   `roi_computed` = target / budget of the same printed row and period, on every value of that pair,
-  so the reported ROI (`measure = 'roi'`) can be judged against it (DOMAIN.md 6.4: ±0.005).
+  so the reported ROI (`measure = 'roi'`) can be judged against it (docs/report-families.md 6.4: ±0.005).
   Additive measures carry `parent_row_id` (same column of the parent row) for the gate's tree sums.
 -#}
 with targets as (
@@ -46,6 +46,7 @@ select
     t.item_level,
     t.is_total,
     t.period,
+    t.period_role,
     t.fiscal_year,
     t.measure,
     t.column_label,

@@ -1,0 +1,133 @@
+"""Family profiles: what differs between report families is data, one YAML file per family
+(`seeds/families/<family>.yaml`, docs/report-families.md "Family profiles").
+
+The registry's `family` field selects the profile of a report. The parsers read it here; the
+`report_profile` extractor writes the parts the dbt models need into `raw.report_profile`, one set
+of rows per report, so Python and dbt read the same source. A report read without a family (unit
+tests on fragments) gets every family's vocabulary merged.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from ..yaml_files import read_yaml
+from .extractors import Extractor
+from .reader import Report
+
+FAMILIES_DIR = Path(__file__).resolve().parents[2] / "seeds" / "families"
+
+
+class UnknownFamilyError(ValueError):
+    """The registry names a family that has no profile file."""
+
+
+@functools.cache
+def family_names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in FAMILIES_DIR.glob("*.yaml")))
+
+
+@functools.cache
+def load_profile(family: str) -> dict:
+    path = FAMILIES_DIR / f"{family}.yaml"
+    if not path.is_file():
+        raise UnknownFamilyError(
+            f"no profile for report family {family!r}: expected {path} (known: {', '.join(family_names())})"
+        )
+    profile = read_yaml(path) or {}
+    if profile.get("family") != family:
+        raise UnknownFamilyError(f"{path}: 'family' must be {family!r}")
+    return profile
+
+
+@functools.cache
+def _merged() -> dict:
+    merged: dict = {}
+    for family in family_names():
+        for key, value in load_profile(family).items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                existing = merged.setdefault(key, [])
+                existing.extend(v for v in value if v not in existing)
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
+def profile(report: Report | None) -> dict:
+    family = getattr(report, "family", None)
+    return load_profile(family) if family else _merged()
+
+
+def name_key(text: str) -> str:
+    """A label compared without case, spacing and punctuation (as the dbt models compare labels)."""
+    return re.sub(r"[^0-9a-z가-힣/+&]", "", text.lower())
+
+
+# ---------------------------------------------------------------------------------------------
+# raw.report_profile: the profile entries the dbt models join on
+
+
+COLUMNS: dict[str, str] = {
+    "report_id": "VARCHAR",
+    "family": "VARCHAR",
+    "section": "VARCHAR",  # headline_roi_base | roi_base_excluded_program | name_alias | …
+    "position": "INTEGER",  # order within the section
+    "key": "VARCHAR",
+    "value": "VARCHAR",
+    "key_2": "VARCHAR",
+    "value_2": "VARCHAR",
+}
+
+
+def _entries(data: dict) -> list[tuple[str, str | None, str | None, str | None, str | None]]:
+    out = []
+    for indicator, base in (data.get("headline_roi_bases") or {}).items():
+        out.append(("headline_roi_base", name_key(indicator), base, None, None))
+    for program in data.get("roi_base_excluded_programs") or ():
+        out.append(("roi_base_excluded_program", name_key(program), None, None, None))
+    for printed, canonical in (data.get("name_aliases") or {}).items():
+        out.append(("name_alias", printed, canonical, None, None))
+    for prefix in data.get("project_name_prefixes") or ():
+        out.append(("project_name_prefix", prefix, None, None, None))
+    for short, full in (data.get("ministry_aliases") or {}).items():
+        out.append(("ministry_alias", short, full, None, None))
+    for entry in data.get("cross_table_budget") or ():
+        out.append(
+            ("cross_table_budget", entry["plan_table"], entry["table_key"], entry["item_path"], entry.get("item_name"))
+        )
+    return out
+
+
+def extract(report: Report) -> list[dict]:
+    family = getattr(report, "family", None)
+    rows = []
+    for position, (section, key, value, key_2, value_2) in enumerate(_entries(profile(report)), start=1):
+        rows.append(
+            {
+                "report_id": report.report_id,
+                "family": family,
+                "section": section,
+                "position": position,
+                "key": key,
+                "value": value,
+                "key_2": key_2,
+                "value_2": value_2,
+            }
+        )
+    return rows
+
+
+EXTRACTOR = Extractor(
+    table="report_profile",
+    description=(
+        "The report's family profile entries the reconciliation models join on (seeds/families/<family>.yaml): "
+        "headline ROI bases, name and ministry aliases, project name prefixes, the cross-table budget map."
+    ),
+    columns=COLUMNS,
+    key=("report_id", "position"),
+    extract=extract,
+)

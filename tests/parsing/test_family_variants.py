@@ -1,0 +1,73 @@
+"""The next report of a family yields the same facts: copies of the bundled reports with their years
+moved on, or with header synonyms of the family profile (seeds/families/), parse like the originals.
+(The full variant corpus and its verdict test live elsewhere; these are the parser-level checks.)"""
+
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from orchestration.parsing import budget_execution, budget_plan, kpi, performance_targets, project_funding
+from orchestration.parsing.reader import read_report
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "reports"
+MODULES = (budget_execution, budget_plan, kpi, performance_targets, project_funding)
+FAMILY = {
+    "chungbuk-tp-2024-q3": "agency_status_report",
+    "chungbuk-sti-2020-h1": "agency_status_report",
+    "gangwon-2025-plan": "regional_industry_plan",
+}
+# years moved on by one: later years first, so no year is moved twice
+NEXT_YEAR = [
+    ("2025", "2026"), ("2024", "2025"), ("2023", "2024"),
+    ("'25", "'26"), ("'24", "'25"), ("'21~'23", "'22~'24"), ("21~23", "22~24"), ("'23", "'24"),
+]  # fmt: skip
+VARIANTS = {
+    "next_year": ("gangwon-2025-plan", NEXT_YEAR),
+    "execution_header_synonyms": ("chungbuk-sti-2020-h1", [("집행액", "집행"), ("예산액", "예산")]),
+    "contents_title_synonym": ("chungbuk-tp-2024-q3", [("목 차", "차 례")]),
+    "change_header_synonym": ("gangwon-2025-plan", [("증감", "전년대비")]),
+}
+
+
+def _summary(report_id: str, path: Path) -> dict:
+    """Per fact table: rows by (period role, measure) and the sum of every exact amount column."""
+    report = read_report(report_id, path, "utf-8", FAMILY[report_id])
+    out = {}
+    for module in MODULES:
+        rows = module.extract(report)
+        shape = Counter((r.get("period_role"), r.get("measure"), r.get("row_kind") or r.get("level")) for r in rows)
+        sums = Counter()
+        for row in rows:
+            for column, value in row.items():
+                if isinstance(value, Decimal):
+                    sums[column] += value
+        out[module.EXTRACTOR.table] = (len(rows), shape, sums)
+    return out
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_variant_yields_the_facts_of_the_original(variant, tmp_path):
+    report_id, replacements = VARIANTS[variant]
+    text = (SEEDS / f"{report_id}.txt").read_text("utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / f"{variant}.txt"
+    path.write_text(text, encoding="utf-8")
+    assert _summary(report_id, path) == _summary(report_id, SEEDS / f"{report_id}.txt")
+
+
+def test_next_year_keeps_period_roles_and_moves_the_printed_years(tmp_path):
+    text = (SEEDS / "gangwon-2025-plan.txt").read_text("utf-8")
+    for old, new in NEXT_YEAR:
+        text = text.replace(old, new)
+    path = tmp_path / "next.txt"
+    path.write_text(text, encoding="utf-8")
+    before = performance_targets.extract(read_report("g", SEEDS / "gangwon-2025-plan.txt", family="regional_industry_plan"))
+    after = performance_targets.extract(read_report("g", path, family="regional_industry_plan"))
+    assert {r["period_role"] for r in before} >= {"plan_year", "base_year", "change", "mean_3y"}
+    assert [r["period_role"] for r in after] == [r["period_role"] for r in before]
+    moved = {(b["period"], a["period"]) for b, a in zip(before, after)}
+    assert ("2025", "2026") in moved and ("2024", "2025") in moved and ("2021-2023", "2022-2024") in moved
