@@ -68,10 +68,13 @@ def file_problem(file: str) -> str | None:
 
 def entry_problem(entry: ReportEntry) -> str | None:
     """Everything load_registry checks about one entry, so `add` never writes what it would reject."""
+    problem = id_problem(entry.report_id)
+    if problem:
+        return problem
     for name in REQUIRED:
         if not getattr(entry, name):
             return f"lacks {name}"
-    problem = id_problem(entry.report_id) or file_problem(entry.file)
+    problem = file_problem(entry.file)
     if problem:
         return problem
     try:
