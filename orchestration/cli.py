@@ -315,7 +315,7 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
         outcome.dbt_tests_failed += failed
         summaries = _report_summaries(result, instance, selected, time.perf_counter() - started)
         passing = [s for s in summaries if not s.checks_failed and s.checks_passed + s.checks_warned]
-        if steps.get("published") != "SUCCESS" and steps.get("gate") and passing:
+        if steps.get("published") != "SUCCESS" and steps.get("gate") in ("SUCCESS", "FAILURE") and passing:
             # The gate's blocking checks stopped publishing for the whole batch; publish the reports
             # whose gate passed in one more run over the range. The step itself publishes only a
             # report whose latest verdict is for the version its marts hold (publication.py).

@@ -176,6 +176,7 @@ def warehouse_lock(path: Path, holder: str, log=None, timeout_s: float | None = 
             time.sleep(0.2)
         if said and log is not None:
             log(f"warehouse lock acquired after {time.monotonic() - started:.1f}s")
+        stop_orphaned_child(path, log)
         try:
             handle.seek(0)
             handle.truncate()
@@ -190,6 +191,58 @@ def warehouse_lock(path: Path, holder: str, log=None, timeout_s: float | None = 
             depth.pop(key, None)
     finally:
         handle.close()  # releases the flock
+
+
+def _children_file(path: Path) -> Path:
+    return path.with_name(path.name + ".lock.child")
+
+
+def register_child(path: Path, pid: int, what: str) -> None:
+    """Record a process started while holding the lock (the dbt build): if our process dies, that
+    child may live on holding DuckDB's file; the next holder of the lock stops it."""
+    try:
+        _children_file(path).write_text(json.dumps({"pid": pid, "parent": os.getpid(), "what": what}), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def clear_child(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        _children_file(path).unlink()
+
+
+def stop_orphaned_child(path: Path, log=None) -> None:
+    """Stop a child left running by a holder that died (e.g. dbt after `kill -9` of its run).
+    Called with the lock held, so the process that started it is gone or finished with it."""
+    record = _children_file(path)
+    try:
+        info = json.loads(record.read_text(encoding="utf-8"))
+        pid, what = int(info["pid"]), str(info.get("what", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        cmdline = ""  # gone
+    if cmdline and what and what in cmdline and info.get("parent") != os.getpid():
+        if log is not None:
+            log(f"stopping {what} (pid {pid}) left running by a run that died (pid {info.get('parent')})")
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 15)
+            for _ in range(50):
+                time.sleep(0.1)
+                if not Path(f"/proc/{pid}").exists() or _zombie(pid):
+                    break
+            else:
+                os.kill(pid, 9)
+    clear_child(path)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
 
 
 def _holder(target: Path) -> str:

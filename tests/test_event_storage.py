@@ -100,4 +100,3 @@ def test_the_pipeline_instance_uses_the_batching_storage(tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home" / "dagster"))
     with dg.DagsterInstance.from_config(str(prepare_environment())) as instance:
         assert isinstance(instance.event_log_storage, BatchingSqliteEventLogStorage)
-        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1

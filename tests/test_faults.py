@@ -441,3 +441,31 @@ def test_a_full_disk_names_the_path(tmp_path, monkeypatch, capsys):
     assert cli.main(["sync"]) == 2
     err = capsys.readouterr().err
     assert str(tmp_path / "home") in err and "disk full" in err and "Traceback" not in err, err
+
+
+# ------------------------------------------------------------------------- dbt failure text
+def test_a_failed_dbt_build_names_the_failing_tests_with_rows_and_the_models(tmp_path):
+    from orchestration.assets.warehouse_models import dbt_failure
+
+    target = tmp_path / "dbt" / "target"
+    target.mkdir(parents=True)
+    started = time.time()
+    (target / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.budget_recon.stg_kpi_lines", "status": "success", "message": "OK"},
+        {"unique_id": "test.budget_recon.not_null_dim_report_report_id.1a2b", "status": "fail", "failures": 3,
+         "message": "Got 3 results, configured to fail if != 0"},
+        {"unique_id": "model.budget_recon.fct_budget_plan", "status": "error",
+         "message": "Runtime Error in model fct_budget_plan\n  Binder Error: column x not found"},
+    ]}), encoding="utf-8")
+    text = dbt_failure(1, target, started, tmp_path / "w.duckdb")
+    assert "dbt test not_null_dim_report_report_id failed on 3 rows (Got 3 results" in text
+    assert "dbt model fct_budget_plan: Runtime Error in model fct_budget_plan" in text
+    assert "stg_kpi_lines" not in text
+    # a reader took the file between the wait and dbt's start
+    (target / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.budget_recon.stg_kpi_lines", "status": "error",
+         "message": 'IO Error: Could not set lock on file "w.duckdb": Conflicting lock is held in duckdb (PID 7)'},
+    ]}), encoding="utf-8")
+    assert "another process (a reader such as a DuckDB shell or BI tool) opened it" in dbt_failure(1, target, started, tmp_path / "w.duckdb")
+    # a killed dbt leaves the previous build's results: they are not reported as this build's
+    assert dbt_failure(-9, target, time.time() + 60, tmp_path / "w.duckdb").startswith("dbt build was killed (signal 9)")

@@ -77,6 +77,8 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         started = time.time()
         with environment(dbt_env(report_ids)):
             invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=paths().dbt_target)
+        # If this process dies, dbt lives on holding DuckDB's file: the next holder of the lock stops it.
+        warehouse.register_child(target, invocation.process.pid, "dbt")
         try:
             for count, event in enumerate(invocation.stream()):
                 if count == 2:
@@ -90,6 +92,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             if invocation.process.poll() is None:
                 invocation.process.terminate()
             raise
+        warehouse.clear_child(target)
         error = None if returncode == 0 else dbt_failure(returncode, paths().dbt_target, started, target)
         with warehouse.connect(target, log=context.log.warning) as con:
             publication.finish_marts_build(con, loads, run_id, error)
