@@ -153,6 +153,16 @@ def _bare(message: str) -> str:
     return " ".join(text.split("\n")).strip()
 
 
+def _stop_if_interrupted(result) -> None:
+    """Ctrl-C during a step fails that run (Dagster stops the step); stop the CLI too, not only the run."""
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None) if event.event_type_value == "STEP_FAILURE" else None
+        while error is not None:
+            if error.cls_name in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
+                raise KeyboardInterrupt
+            error = error.cause
+
+
 def _step_status(instance, run_id: str) -> dict[str, str]:
     return {s.step_key: s.status.value for s in instance.get_run_step_stats(run_id)}
 
@@ -273,6 +283,7 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
                 result = job.execute_in_process(
                     instance=instance, partition_key=report_id, raise_on_error=False, run_config=loggers
                 )
+            _stop_if_interrupted(result)
             passed, failed = _dbt_test_counts(result)
             outcome.dbt_tests_passed += passed
             outcome.dbt_tests_failed += failed
@@ -292,13 +303,15 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
             # in the UI; the gate's checks, `budget-recon status` and the published layer still tell.
             planned = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"} if len(selected) > LARGE_RUN else {}
             with _captured(log_file, log_level), environment(planned):
-                return job.execute_in_process(
+                result = job.execute_in_process(
                     instance=instance,
                     tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
                     raise_on_error=False,
                     run_config=loggers,
                     **options,
                 )
+            _stop_if_interrupted(result)
+            return result
 
         started = time.perf_counter()
         print(f"▶ {len(selected)} reports in one run: parsing, loading, dbt build, gate, publishing… (details: {log_file})", flush=True)
@@ -536,8 +549,8 @@ def _guarded(func, args) -> int:
     from .parsing.registry import RegistryError
     from .warehouse import WarehouseBusy
 
-    def terminate(signum, frame):  # noqa: ARG001
-        raise KeyboardInterrupt
+    def terminate(signum, frame):  # noqa: ARG001 - SIGTERM as Ctrl-C: Dagster stops the step at a safe point
+        signal.raise_signal(signal.SIGINT)
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:

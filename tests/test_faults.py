@@ -153,15 +153,48 @@ def test_kill_9_at_every_step_then_the_next_run_completes_and_publishes_the_last
 
 
 # ------------------------------------------------------------------------- publication paths
+@pytest.fixture()
+def silent_webhook(home):
+    """A Slack webhook that never answers in time; on each request it records whether the
+    warehouse lock was free (notifications must be sent after the run released it)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    seen: list[bool] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                with warehouse.warehouse_lock(db(home), "webhook probe", timeout_s=0):
+                    seen.append(True)
+            except warehouse.WarehouseBusy:
+                seen.append(False)
+            time.sleep(20)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", seen
+    finally:
+        server.shutdown()
+
+
 @pytest.mark.slow
-def test_dbt_dying_mid_build_fails_the_run_and_nothing_unchecked_is_published(home):
+def test_dbt_dying_mid_build_fails_the_run_and_nothing_unchecked_is_published(home, silent_webhook):
+    url, lock_was_free = silent_webhook
+    notify = {"BUDGET_RECON_SLACK_WEBHOOK_URL": url, "BUDGET_RECON_NOTIFY_TOTAL_SECONDS": "3"}
     before = published(home)
     change_sti_total(home)
-    died = cli(home, "run", "--report", TP, "--report", STI, **{"BUDGET_RECON_KILL_AT": "dbt-child"})
+    died = cli(home, "run", "--report", TP, "--report", STI, **{"BUDGET_RECON_KILL_AT": "dbt-child"}, **notify)
     out = died.stdout + died.stderr
     assert died.returncode == 1, out
     assert "dbt build was killed" in out
-    assert "published" not in out.replace("NOT published", "").replace("not published", "").replace("published version", "")
+    assert out.count("NOT published") == 2 and "0 published;" in out, out
     assert published(home) == before
     kinds = [n["kind"] for n in outbox(home)]
     assert "run_failure" in kinds, kinds
@@ -169,8 +202,14 @@ def test_dbt_dying_mid_build_fails_the_run_and_nothing_unchecked_is_published(ho
     assert "dbt build was killed" in failure["text"]
 
     # a clean rerun: the changed total fails the gate, so STI keeps its published version; TP is published
-    rerun = cli(home, "run", "--report", TP, "--report", STI)
+    rerun = cli(home, "run", "--report", TP, "--report", STI, **notify)
     assert rerun.returncode == 1, rerun.stdout + rerun.stderr
+    gate_errors = [n for n in outbox(home) if n["kind"] == "gate_error"]
+    assert [n["report_id"] for n in gate_errors] == [STI]
+    # the webhook never answered: each run's deliveries stopped within its 3 s budget, sent with the warehouse free
+    assert lock_was_free and all(lock_was_free), lock_was_free
+    for record in outbox(home):
+        assert record["deliveries"]["slack"]["status"] == "failed"
     after = published(home)
     assert after[STI] == before[STI]
     assert after[TP][0] == latest_load(home, TP) != before[TP][0]
