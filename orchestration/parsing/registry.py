@@ -139,7 +139,8 @@ def load_registry(registry_path: Path) -> list[ReportEntry]:
         entry = ReportEntry(**{k: (str(v) if v is not None else None) for k, v in known.items()})
         problem = entry_problem(entry)
         if problem:
-            raise RegistryError(f"{where(index)}: {problem}")
+            named = "" if problem.startswith("report_id") else f" ({entry.report_id})"
+            raise RegistryError(f"{where(index)}{named}: {problem}")
         if entry.report_id in seen:
             raise RegistryError(f"{where(index)}: report_id {entry.report_id!r} is registered twice (also entry {seen[entry.report_id]})")
         seen[entry.report_id] = index
