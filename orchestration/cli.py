@@ -139,18 +139,20 @@ def error_message(error) -> str:
         return "step failed"
     ours = [e for e in chain if not e.cls_name.startswith("Dagster") or e.cls_name == "DagsterAssetCheckFailedError"]
     head = ours[0] if ours else chain[0]
-    text = _bare(head.message)
+    text = _bare(head)
     root = chain[-1]
-    if root is not head and _bare(root.message) not in text:
-        text += f" (cause: {root.cls_name}: {_bare(root.message)})"
+    if root is not head and _bare(root) not in text:
+        text += f" (cause: {root.cls_name}: {_bare(root)})"
     return text
 
 
-def _bare(message: str) -> str:
-    """'dagster._core.definitions.events.Failure: text' -> 'text' (one line per message)."""
-    first, _, rest = message.strip().partition(": ")
-    text = rest if rest and "." in first and " " not in first else message.strip()
-    return " ".join(text.split("\n")).strip()
+def _bare(error) -> str:
+    """'dagster._core.definitions.events.Failure: text' -> 'text', on one line."""
+    message = error.message.strip()
+    first, _, rest = message.partition(": ")
+    if rest and (first == error.cls_name or first.endswith("." + error.cls_name)):
+        message = rest
+    return " ".join(message.split("\n")).strip()
 
 
 def _stop_if_interrupted(result) -> None:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import duckdb
 
+from .faults import checkpoint
+
 BUILT, BUILDING, FAILED = "built", "building", "failed"
 
 PUBLICATION_DDL = """
@@ -192,6 +194,7 @@ def publish(
                 "(select arg_max(file_sha256, loaded_at) from raw.report_loads where load_id = ?), ?, ?, now()::timestamp",
                 [[r, load, load, verdict, run] for r, (load, verdict, run) in publishable.items()],
             )
+        checkpoint("published")  # fault injection (tests): killed with the transaction open
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

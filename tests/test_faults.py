@@ -508,3 +508,22 @@ def test_a_failed_dbt_build_names_the_failing_tests_with_rows_and_the_models(tmp
     assert "another process (a reader such as a DuckDB shell or BI tool) opened it" in dbt_failure(1, target, started, tmp_path / "w.duckdb")
     # a killed dbt leaves the previous build's results: they are not reported as this build's
     assert dbt_failure(-9, target, time.time() + 60, tmp_path / "w.duckdb").startswith("dbt build was killed (signal 9)")
+
+
+def test_the_cli_shows_the_projects_message_and_the_root_cause_not_dagsters_wrapper():
+    from types import SimpleNamespace as E
+
+    from orchestration.cli import error_message
+
+    root = E(cls_name="UnicodeDecodeError", message="UnicodeDecodeError: 'utf-8' codec can't decode byte 0xb1 in position 20\n",
+             cause=None, context=None)
+    ours = E(cls_name="ReportFormatError", message="orchestration.parsing.reader.ReportFormatError: /s/r.txt, line 7: not valid "
+             "utf-8 (byte 20) (it looks like cp949); declare the right encoding in the registry\n", cause=root, context=None)
+    failure = E(cls_name="Failure", message="dagster._core.definitions.events.Failure: Report r: /s/r.txt, line 7: not valid "
+                "utf-8 (byte 20) (it looks like cp949); declare the right encoding in the registry\n", cause=ours, context=None)
+    wrapper = E(cls_name="DagsterExecutionStepExecutionError", message='Error occurred while executing op "raw_report":',
+                cause=failure, context=None)
+    text = error_message(wrapper)
+    assert text.startswith("Report r: /s/r.txt, line 7: not valid utf-8 (byte 20) (it looks like cp949)")
+    assert text.endswith("(cause: UnicodeDecodeError: 'utf-8' codec can't decode byte 0xb1 in position 20)")
+    assert "executing op" not in text and "dagster._core" not in text
