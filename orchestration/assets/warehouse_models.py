@@ -120,6 +120,14 @@ def dbt_failure(returncode: int, target_path: Path, started: float, warehouse_fi
                     failed.append(f"dbt test {name} failed on {rows} row{'s' if rows != 1 else ''} ({text})")
                 else:
                     failed.append(f"dbt {kind} {name}: {text}")
+    log = target_path.parent / "logs" / "dbt.log"
+    if not failed and log.exists() and log.stat().st_mtime >= started - 1:
+        # dbt failed before running any node (e.g. it could not open the warehouse): its log says why
+        with open(log, "rb") as handle:
+            handle.seek(max(0, log.stat().st_size - 20_000))
+            tail = handle.read().decode("utf-8", "replace").splitlines()
+        errors = [line.split("]", 1)[-1].strip() for line in tail if "Error" in line or "Conflicting lock" in line]
+        failed += errors[-1:]
     lock = any("lock" in f.lower() for f in failed)
     if returncode < 0:
         head = f"dbt build was killed (signal {-returncode}) before it finished"
@@ -129,5 +137,4 @@ def dbt_failure(returncode: int, target_path: Path, started: float, warehouse_fi
     else:
         head = f"dbt build failed (exit code {returncode})"
     detail = "; ".join(failed[:10]) + (f"; and {len(failed) - 10} more" if len(failed) > 10 else "")
-    log = target_path.parent / "logs" / "dbt.log"
     return f"{head}{': ' + detail if detail else ''}. The marts of these reports are not published (dbt log: {log})"
