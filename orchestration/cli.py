@@ -24,12 +24,9 @@ from .settings import environment, paths
 
 DAGSTER_YAML = """\
 # Written by budget-recon (rewritten when budget-recon changes it; delete this line to keep your edits).
-# Steps that open the DuckDB warehouse share one pool with one slot,
-# so concurrent runs queue for DuckDB's single writer instead of failing on its file lock.
+# Runs may start together: the steps that write the DuckDB warehouse take turns on a file lock beside
+# it (orchestration/warehouse.py), which the kernel releases when a run's process dies.
 concurrency:
-  pools:
-    granularity: op
-    default_limit: 1
   runs:
     max_concurrent_runs: 4
 telemetry:
@@ -69,7 +66,7 @@ def prepare_environment() -> Path:
     """Point Dagster at the project's home (`$BUDGET_RECON_HOME/dagster`) and write its config."""
     home = paths()
     dagster_home = Path(os.environ.get("DAGSTER_HOME") or home.dagster_home).resolve()
-    dagster_home.mkdir(parents=True, exist_ok=True)
+    check_writable(home.home, dagster_home)
     config = dagster_home / "dagster.yaml"
     wanted = DAGSTER_YAML.format(storage=dagster_storage(dagster_home))
     current = config.read_text(encoding="utf-8") if config.exists() else None
@@ -116,6 +113,8 @@ class RunSummary:
     published: bool = False
     failures: list[str] = field(default_factory=list)
     error: str | None = None
+    load_id: str | None = None  # the version this run loaded
+    published_load_id: str | None = None  # the version now published (maybe an older one)
 
 
 @dataclass
@@ -135,11 +134,45 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 def _step_error(result) -> str | None:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            error = event.event_specific_data.error
-            while error is not None and error.cause is not None:
-                error = error.cause  # the user-facing cause, not Dagster's wrapper
-            return f"{event.step_key}: {error.message.strip() if error else 'step failed'}"
+            return f"{event.step_key}: {error_message(event.event_specific_data.error)}"
     return None
+
+
+def error_message(error) -> str:
+    """The project's own message from a Dagster error chain, then its root cause when that adds
+    something: Dagster's wrappers ('Error occurred while executing op …') are left out."""
+    chain = []
+    while error is not None and len(chain) < 10:
+        chain.append(error)
+        error = error.cause or getattr(error, "context", None)
+    if not chain:
+        return "step failed"
+    ours = [e for e in chain if not e.cls_name.startswith("Dagster") or e.cls_name == "DagsterAssetCheckFailedError"]
+    head = ours[0] if ours else chain[0]
+    text = _bare(head)
+    root = chain[-1]
+    if root is not head and _bare(root) not in text:
+        text += f" (cause: {root.cls_name}: {_bare(root)})"
+    return text
+
+
+def _bare(error) -> str:
+    """'dagster._core.definitions.events.Failure: text' -> 'text', on one line."""
+    message = error.message.strip()
+    first, _, rest = message.partition(": ")
+    if rest and (first == error.cls_name or first.endswith("." + error.cls_name)):
+        message = rest
+    return " ".join(message.split("\n")).strip()
+
+
+def _stop_if_interrupted(result) -> None:
+    """Ctrl-C during a step fails that run (Dagster stops the step); stop the CLI too, not only the run."""
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None) if event.event_type_value == "STEP_FAILURE" else None
+        while error is not None:
+            if error.cls_name in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
+                raise KeyboardInterrupt
+            error = error.cause
 
 
 def _step_status(instance, run_id: str) -> dict[str, str]:
@@ -149,6 +182,7 @@ def _step_status(instance, run_id: str) -> dict[str, str]:
 def _report_summaries(result, instance, report_ids: list[str], seconds: float) -> list[RunSummary]:
     """Per-report figures from what the run recorded in the warehouse (raw loads, gate verdicts)."""
     from . import warehouse
+    from .publication import published_versions
 
     run_id = result.run_id
     steps = _step_status(instance, run_id)
@@ -170,6 +204,13 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
                 [run_id],
             ).fetchall():
                 loads[report_id] = (tables or 0, rows or 0)
+        if "raw.report_loads" in present and "load_id" in {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'report_loads'"
+        ).fetchall()}:
+            versions = dict(con.execute("select report_id, load_id from raw.report_loads where run_id = ?", [run_id]).fetchall())
+        else:
+            versions = {}
+        published = {r: v["load_id"] for r, v in published_versions(con, report_ids).items()}
         if "gate.check_results" in present:
             for report_id, severity, count in con.execute(
                 "select report_id, severity, count(*) from gate.check_results where run_id = ? group by all", [run_id]
@@ -194,7 +235,9 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
                     summary.checks_failed += count
             summary.failures = failures.get(report_id, [])
             gate_ran = summary.checks_passed + summary.checks_warned + summary.checks_failed > 0
-            summary.published = steps.get("published") == "SUCCESS" and not summary.checks_failed
+            summary.load_id = versions.get(report_id)
+            summary.published_load_id = published.get(report_id)
+            summary.published = summary.load_id is not None and summary.published_load_id == summary.load_id
             report_error = error if gate_ran else (error or "the gate did not run for this report")
             if not gate_ran or not result.success or summary.checks_failed:
                 summary.success = False
@@ -252,10 +295,12 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
                 result = job.execute_in_process(
                     instance=instance, partition_key=report_id, raise_on_error=False, run_config=loggers
                 )
+            _stop_if_interrupted(result)
             passed, failed = _dbt_test_counts(result)
             outcome.dbt_tests_passed += passed
             outcome.dbt_tests_failed += failed
             (summary,) = _report_summaries(result, instance, [report_id], time.perf_counter() - started)
+            _notify_failed_run(result, log_file)
             outcome.reports.append(summary)
             print(_line(summary), flush=True)
 
@@ -270,13 +315,15 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
             # in the UI; the gate's checks, `budget-recon status` and the published layer still tell.
             planned = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"} if len(selected) > LARGE_RUN else {}
             with _captured(log_file, log_level), environment(planned):
-                return job.execute_in_process(
+                result = job.execute_in_process(
                     instance=instance,
                     tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
                     raise_on_error=False,
                     run_config=loggers,
                     **options,
                 )
+            _stop_if_interrupted(result)
+            return result
 
         started = time.perf_counter()
         print(f"▶ {len(selected)} reports in one run: parsing, loading, dbt build, gate, publishing… (details: {log_file})", flush=True)
@@ -292,20 +339,21 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
         outcome.dbt_tests_passed += passed
         outcome.dbt_tests_failed += failed
         summaries = _report_summaries(result, instance, selected, time.perf_counter() - started)
-        if steps.get("published") != "SUCCESS" and any(not s.checks_failed for s in summaries):
+        passing = [s for s in summaries if not s.checks_failed and s.checks_passed + s.checks_warned]
+        if steps.get("published") != "SUCCESS" and steps.get("gate") in ("SUCCESS", "FAILURE") and passing:
             # The gate's blocking checks stopped publishing for the whole batch; publish the reports
-            # whose gate passed in one more run over the range (the step refuses the others).
+            # whose gate passed in one more run over the range. The step itself publishes only a
+            # report whose latest verdict is for the version its marts hold (publication.py).
             follow_up = range_run(asset_selection=_published_keys(defs))
             refusal = _step_error(follow_up) or ""
-            for summary in summaries:
-                if summary.checks_failed:
-                    continue
-                summary.published = f"{summary.report_id}:" not in refusal and (
-                    follow_up.success or "not published" in refusal
-                )
+            now = _published_now(selected)
+            for summary in passing:
+                summary.published_load_id = now.get(summary.report_id)
+                summary.published = summary.load_id is not None and summary.published_load_id == summary.load_id
                 summary.success = summary.published
                 if not summary.published:
                     summary.error = refusal or "publishing failed"
+        _notify_failed_run(result, log_file)
         quiet = len(summaries) > LARGE_RUN  # a large run lists its failures only; `status` lists every report
         for summary in summaries:
             outcome.reports.append(summary)
@@ -326,6 +374,36 @@ def _captured(log_file: Path, log_level: str):
         yield
 
 
+def _published_now(report_ids: list[str]) -> dict[str, str]:
+    from . import warehouse
+    from .publication import published_versions
+
+    with warehouse.connect(paths().warehouse, read_only=True) as con:
+        return {r: v["load_id"] for r, v in published_versions(con, report_ids).items()}
+
+
+def _notify_failed_run(result, log_file: Path) -> None:
+    """A failed in-process run notifies as a daemon run does through the run-failure sensor
+    (which watches only runs the daemon launched); a failure that is only blocking gate checks was
+    notified by the gate step. Sent after the run, so the warehouse is free; never raises."""
+    if result.success:
+        return
+    from .notifications.notify import _config, build_run_failure_notification, covered_by_gate_notification
+    from .notifications.notify import PendingNotifications, send_notifications
+
+    steps = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    if covered_by_gate_notification(steps):
+        return
+    import logging
+
+    log = logging.getLogger("budget_recon.notifications")
+    failure = next((e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE"), None)
+    with _captured(log_file, "WARNING"):
+        config = _config(log)
+        notification = build_run_failure_notification(result.dagster_run, failure, steps, config)
+        send_notifications(PendingNotifications([notification], config), log)
+
+
 def _published_keys(defs) -> list:
     return [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] == "published"]
 
@@ -337,6 +415,8 @@ def _line(s: RunSummary) -> str:
         f"{s.checks_warned} acknowledged, {s.checks_failed} failed; "
         f"{'published' if s.published else 'NOT published'} (run {s.run_id[:8]})"
     )
+    if not s.published and s.published_load_id:
+        text += f"\n         published version stays {s.published_load_id}"
     for failure in s.failures[:10]:
         text += f"\n         ✗ {failure}"
     if s.error:
@@ -363,6 +443,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_add(args) -> int:
+    from .parsing.reader import ReportFormatError
     from .parsing.registry import ReportEntry, RegistryError, add_report
 
     source = Path(args.file)
@@ -382,8 +463,8 @@ def cmd_add(args) -> int:
     )
     try:
         add_report(paths().registry, paths().reports_dir, source, entry, replace=args.replace)
-    except RegistryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (RegistryError, ReportFormatError) as exc:
+        print(f"error: {exc}; nothing registered", file=sys.stderr)
         return 2
     print(f"registered {entry.report_id} -> {paths().reports_dir / entry.file}; run `budget-recon run --report {entry.report_id}`")
     return 0
@@ -391,31 +472,19 @@ def cmd_add(args) -> int:
 
 def cmd_status(args) -> int:
     from . import warehouse
+    from .publication import report_status
 
     db = paths().warehouse
     if not db.exists():
         print(f"no warehouse yet at {db}: run `budget-recon run` first")
         return 0
     with warehouse.connect(db, read_only=True) as con:
-        rows = con.execute(
-            """
-            select report_id, max(loaded_at) as loaded_at, arg_max(file_sha256, loaded_at) as sha,
-                   arg_max(table_count, loaded_at) as tables, count(*) as loads
-            from raw.report_loads group by report_id order by report_id
-            """
-        ).fetchall()
-        gate = {}
-        if con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'gate' and table_name = 'check_results'"
-        ).fetchone()[0]:
-            for report_id, status, count in con.execute(
-                "select report_id, severity, count(*) from gate.check_results where is_latest group by all"
-            ).fetchall():
-                gate.setdefault(report_id, {})[status] = count
-    print(f"{'report':28} {'last loaded':20} {'tables':>6} {'loads':>5}  gate")
-    for report_id, loaded_at, sha, tables, loads in rows:
-        checks = ", ".join(f"{k} {v}" for k, v in sorted(gate.get(report_id, {}).items())) or "-"
-        print(f"{report_id:28} {str(loaded_at)[:19]:20} {tables:>6} {loads:>5}  {checks}")
+        rows = report_status(con)
+    print(f"{'report':28} {'last loaded':20} {'tables':>6} {'loads':>5}  {'version':30} gate")
+    for row in rows:
+        print(f"{row['report_id']:28} {str(row['loaded_at'])[:19]:20} {row['tables'] or 0:>6} {row['loads']:>5}  "
+              f"{str(row['load_id']):30} {row['gate']}")
+        print(f"{'':28} {row['status']}")
     return 0
 
 
@@ -480,7 +549,68 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("dbt-build", help="dbt build of all models on a scratch warehouse").set_defaults(func=cmd_dbt_build)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    return _guarded(args.func, args)
+
+
+def _guarded(func, args) -> int:
+    """Run a command; expected failures print one line naming the file and the cause, no traceback.
+    Ctrl-C and SIGTERM stop it: the warehouse lock is a kernel lock, released with the process."""
+    import signal
+
+    from .parsing.reader import ReportFormatError
+    from .parsing.registry import RegistryError
+    from .warehouse import WarehouseBusy
+
+    def terminate(signum, frame):  # noqa: ARG001 - SIGTERM as Ctrl-C: Dagster stops the step at a safe point
+        signal.raise_signal(signal.SIGINT)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the run stopped; the warehouse keeps its last committed state "
+              "(published data is unchanged unless a publication committed)", file=sys.stderr)
+        return 130
+    except (RegistryError, ReportFormatError, WarehouseBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """'cannot write /path: No space left on device (disk full)' rather than a bare errno."""
+    import errno
+
+    hint = {errno.ENOSPC: "disk full", errno.EROFS: "read-only file system", errno.EACCES: "permission denied"}.get(exc.errno)
+    reason = exc.strerror or str(exc)
+    text = f"{exc.filename}: {reason}" if exc.filename else reason
+    return f"{text} ({hint})" if hint and hint not in reason.lower() else text
+
+
+def check_writable(*folders: Path) -> None:
+    """Fail early, naming the folder, when the home cannot be written (read-only, full, no permission):
+    otherwise Dagster's storages fail later with tracebacks that name no path."""
+    import errno
+
+    for folder in folders:
+        probe = folder / f".write-check-{os.getpid()}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(probe, "wb") as handle:
+                handle.write(b"x" * 4096)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            why = {errno.ENOSPC: "disk full", errno.EROFS: "read-only file system", errno.EACCES: "permission denied"}
+            raise OSError(exc.errno, f"cannot write to {folder}: {why.get(exc.errno, exc.strerror)} "
+                          "(set BUDGET_RECON_HOME to a writable folder)") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
 
 
 if __name__ == "__main__":

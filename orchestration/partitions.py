@@ -3,6 +3,5 @@ import dagster as dg
 # One partition per registered report, keyed by report id (added by the CLI and the report sensor).
 reports_partitions = dg.DynamicPartitionsDefinition(name="reports")
 
-# Every step that opens the warehouse runs in this pool; its limit (1) lets concurrent runs queue
-# for DuckDB's single writer instead of failing on the file lock.
-WAREHOUSE_POOL = "duckdb_warehouse"
+# Steps that write the warehouse take turns on a file lock (warehouse.warehouse_lock), not on a
+# Dagster concurrency pool: a pool slot claimed by a run that died stays claimed.

@@ -24,9 +24,28 @@ class WarehouseResource(dg.ConfigurableResource):
         return Path(self.path) if self.path else paths().warehouse
 
     @contextlib.contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with warehouse.connect(self.file, read_only=read_only) as con:
+    def connect(self, read_only: bool = False, log=None) -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse.connect(self.file, read_only=read_only, log=log) as con:
             yield con
+
+    @contextlib.contextmanager
+    def locked(self, context) -> Iterator[None]:
+        """Hold the warehouse's run lock for a step (see warehouse.warehouse_lock): runs take turns,
+        a waiting run says for whom it waits, and a dead run's lock is released by the kernel."""
+        with step_lock(self.file, context):
+            yield
+
+
+@contextlib.contextmanager
+def step_lock(path: Path, context) -> Iterator[None]:
+    """The warehouse run lock for one Dagster step, logged with times so runs' turns can be read back."""
+    holder = f"run {context.run.run_id[:8]} step {context.op_def.name}"
+    with warehouse.warehouse_lock(path, holder, log=context.log.warning):
+        context.log.info(f"warehouse lock acquired by {holder}")
+        try:
+            yield
+        finally:
+            context.log.info(f"warehouse lock released by {holder}")
 
 
 class ReportRegistryResource(dg.ConfigurableResource):

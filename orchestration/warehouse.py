@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +45,7 @@ LOADS_TABLE = {
     "row_counts": "JSON",
     "run_id": "VARCHAR",
     "warnings": "JSON",  # layout warnings of the load (line, message), e.g. space-aligned rows
+    "load_id": "VARCHAR",  # the version of the report's data: see new_load_id
 }
 
 # What a corrected report changed, per fact row and column, computed when it replaces the previous load.
@@ -57,24 +64,206 @@ CHANGES_TABLE = {
 }
 
 
+class WarehouseBusy(RuntimeError):
+    """The warehouse stayed locked by another process longer than the configured wait."""
+
+
+def reader_timeout() -> float:
+    """Seconds to wait for another process (a reader: DuckDB shell, BI tool) to release the DuckDB file."""
+    return float(os.environ.get("BUDGET_RECON_READER_TIMEOUT_SECONDS") or 120)
+
+
+def lock_timeout() -> float:
+    """Seconds a run waits for the warehouse lock held by another run before giving up."""
+    return float(os.environ.get("BUDGET_RECON_LOCK_TIMEOUT_SECONDS") or 3600)
+
+
 @contextlib.contextmanager
-def connect(path: Path, read_only: bool = False, timeout_s: float = 120.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, read_only: bool = False, timeout_s: float | None = None, log=None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse. DuckDB allows one writing process: another process holding the file makes
-    us wait (up to `timeout_s`) rather than fail, so the CLI and a UI run can overlap safely."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    us wait (up to `timeout_s`, default `reader_timeout()`) rather than fail, saying so through
+    `log`; then WarehouseBusy names the file and the holder DuckDB reports."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot create the warehouse folder {path.parent}: {exc.strerror}") from exc
+    timeout_s = reader_timeout() if timeout_s is None else timeout_s
     deadline = time.monotonic() + timeout_s
+    said = False
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             break
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+            if "lock" not in str(exc).lower():
                 raise
+            if time.monotonic() > deadline:
+                raise WarehouseBusy(
+                    f"{path} is held by another process for more than {timeout_s:g}s "
+                    f"(BUDGET_RECON_READER_TIMEOUT_SECONDS): {_lock_holder(exc)}; close it and run again"
+                ) from exc
+            if not said and log is not None:
+                log(f"waiting up to {timeout_s:g}s for {path}: {_lock_holder(exc)}")
+                said = True
             time.sleep(0.25)
     try:
         yield con
     finally:
         con.close()
+
+
+def _lock_holder(exc: Exception) -> str:
+    """DuckDB's 'Conflicting lock is held in /usr/bin/python (PID 123)' part of a lock error."""
+    text = str(exc)
+    at = text.find("Conflicting lock")
+    return text[at:].split(". See")[0].strip() if at >= 0 else text.strip().splitlines()[0]
+
+
+# ---------------------------------------------------------------------------- the run lock
+# One writer at a time, across processes: every step that writes the warehouse holds an flock on a
+# file beside it. The kernel releases an flock when its process dies (kill -9, out of memory, a
+# full disk), so a crashed run never leaves the warehouse held. Re-entrant within one thread.
+_held = threading.local()
+
+
+def lock_file(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+@contextlib.contextmanager
+def warehouse_lock(path: Path, holder: str, log=None, timeout_s: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's run lock. A second run waits, says once what it waits for (the holder
+    written into the lock file) and gives up after `timeout_s` (default `lock_timeout()`) with
+    WarehouseBusy. Waiting sleeps in short steps, so Ctrl-C and SIGTERM stop it at once."""
+    target = lock_file(path)
+    depth = getattr(_held, "depth", {})
+    _held.depth = depth
+    key = str(target)
+    if depth.get(key):
+        depth[key] += 1
+        try:
+            yield
+        finally:
+            depth[key] -= 1
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(target, "a+", encoding="utf-8")
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot open the warehouse lock {target}: {exc.strerror}") from exc
+    try:
+        timeout_s = lock_timeout() if timeout_s is None else timeout_s
+        started = time.monotonic()
+        said = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            waited = time.monotonic() - started
+            if waited > timeout_s:
+                raise WarehouseBusy(
+                    f"gave up after {waited:.0f}s waiting for the warehouse {path}: held by {_holder(target)} "
+                    f"(lock {target}; BUDGET_RECON_LOCK_TIMEOUT_SECONDS={timeout_s:g})"
+                )
+            if not said and log is not None:
+                log(f"waiting for the warehouse {path}: held by {_holder(target)}; giving up after {timeout_s:g}s")
+                said = True
+            time.sleep(0.2)
+        if said and log is not None:
+            log(f"warehouse lock acquired after {time.monotonic() - started:.1f}s")
+        stop_orphaned_child(path, log)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps({"pid": os.getpid(), "holder": holder, "since": _utc_now()}) + "\n")
+            handle.flush()
+        except OSError:
+            pass  # the description of the holder is a courtesy; a full disk must not stop the lock
+        depth[key] = 1
+        try:
+            yield
+        finally:
+            depth.pop(key, None)
+    finally:
+        handle.close()  # releases the flock
+
+
+def _children_file(path: Path) -> Path:
+    return path.with_name(path.name + ".lock.child")
+
+
+def register_child(path: Path, pid: int, what: str) -> None:
+    """Record a process started while holding the lock (the dbt build): if our process dies, that
+    child may live on holding DuckDB's file; the next holder of the lock stops it."""
+    try:
+        _children_file(path).write_text(json.dumps({"pid": pid, "parent": os.getpid(), "what": what}), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def clear_child(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        _children_file(path).unlink()
+
+
+def stop_orphaned_child(path: Path, log=None) -> None:
+    """Stop a child left running by a holder that died (e.g. dbt after `kill -9` of its run).
+    Called with the lock held, so the process that started it is gone or finished with it."""
+    record = _children_file(path)
+    try:
+        info = json.loads(record.read_text(encoding="utf-8"))
+        pid, what = int(info["pid"]), str(info.get("what", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        cmdline = ""  # gone
+    if cmdline and what and what in cmdline and info.get("parent") != os.getpid():
+        if log is not None:
+            log(f"stopping {what} (pid {pid}) left running by a run that died (pid {info.get('parent')})")
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 15)
+            for _ in range(50):
+                time.sleep(0.1)
+                if not Path(f"/proc/{pid}").exists() or _zombie(pid):
+                    break
+            else:
+                os.kill(pid, 9)
+    clear_child(path)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
+
+
+def _holder(target: Path) -> str:
+    try:
+        info = json.loads(target.read_text(encoding="utf-8").strip() or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not info:
+        return "another process"
+    return f"{info.get('holder', 'a run')} (pid {info.get('pid')}, since {info.get('since')})"
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def new_load_id(sha256: str | None) -> str:
+    """A report version: UTC time of the load, the file's sha256 prefix and a random part, e.g.
+    '20261203T092006Z-3f2a9c1b-7d41'. Unique per load; readable in status lines."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{(sha256 or 'nohash')[:8]}-{uuid.uuid4().hex[:4]}"
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], existing: set[str] | None = None) -> None:
@@ -171,6 +360,7 @@ class LoadResult:
     report_id: str
     row_counts: dict[str, int]
     seconds: float
+    load_id: str | None = None
 
 
 def extract_all(report: Report, extractors: list[Extractor] | None = None) -> dict[str, list[dict]]:
@@ -238,12 +428,13 @@ def replace_report(
         counts = {table: len(rows) for table, rows in rows_by_table.items()}
         entry = file_info.get("entry") or {}
         warnings = [{"line": i.line, "message": i.message} for i in getattr(report, "issues", []) if i.severity == "warning"]
+        load_id = file_info.get("load_id") or new_load_id(file_info.get("sha256"))
         encoding = entry.get("encoding")
         if encoding == "auto" and getattr(report, "encoding", None):
             encoding = f"auto:{report.encoding}"
         con.execute(
             f"INSERT INTO {RAW_SCHEMA}.report_loads ({', '.join(LOADS_TABLE)}) VALUES "
-            "(?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?::DATE, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?::JSON)",
+            "(?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?::DATE, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?::JSON, ?)",
             [
                 report.report_id,
                 entry.get("organization"),
@@ -261,6 +452,7 @@ def replace_report(
                 _json(counts),
                 file_info.get("run_id"),
                 _json(warnings) if warnings else None,
+                load_id,
             ],
         )
         if own_transaction:
@@ -269,10 +461,8 @@ def replace_report(
         if own_transaction:
             con.execute("ROLLBACK")
         raise
-    return LoadResult(report.report_id, counts, time.perf_counter() - started)
+    return LoadResult(report.report_id, counts, time.perf_counter() - started, load_id)
 
 
 def _json(value) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,19 +1,19 @@
 """Runs launched at the same time through the daemon's queued run coordinator share DuckDB safely.
 
-DuckDB allows one writing process per file. Every step that opens the warehouse is in the Dagster
-pool `duckdb_warehouse`, limited to one slot by the dagster.yaml that `prepare_environment` writes,
-so concurrent runs queue for the warehouse instead of failing on its lock. Two phases on the real
-webserver + daemon (see test_ui_graphql.py):
+DuckDB allows one writing process per file. Every step that writes the warehouse holds a file lock
+beside it (warehouse.warehouse_lock: an flock, released by the kernel if the run dies), so concurrent
+runs take turns instead of failing on DuckDB's lock. Two phases on the real webserver + daemon (see
+test_ui_graphql.py):
 
 1. two different reports at the same time, 2. the same report twice at the same time.
 
-Both phases must succeed; the steps holding the warehouse must never overlap in time (the pool, not
-lock retries, serializes them); raw row counts must equal a direct parse of each report, and after
+Both phases must succeed; the steps' turns holding the warehouse lock (from their log lines) must
+never overlap in time; raw row counts must equal a direct parse of each report, and after
 the same report ran twice at once, its raw and mart row counts must equal those of its single run in
 phase 1 (nothing lost, nothing doubled), with the other report untouched.
 
 The runs use `full_refresh` (the job the monthly schedule launches, one run per report at the same
-moment), whose executor is in-process; the pool is enforced by the multiprocess executor as well
+moment), whose executor is in-process; the lock holds for the multiprocess executor as well
 (test_ui_graphql.py runs `process_reports` with it).
 """
 
@@ -28,7 +28,6 @@ import pytest
 from orchestration import warehouse
 from orchestration.ingest import ingest
 from orchestration.parsing.registry import load_registry
-from orchestration.partitions import WAREHOUSE_POOL
 from tests.test_ui_graphql import STI, TP, assert_succeeded, dagster_servers, submit, wait_for_runs
 
 SCHEMAS = ("raw", "marts", "reconciliation", "published")
@@ -90,12 +89,19 @@ def parsed_raw_counts(seeds: Path, tmp: Path, report_ids: list[str]) -> dict[tup
     return {k: v for k, v in row_counts(db).items() if k[0] == "raw"}
 
 
-def pool_step_intervals(instance: dg.DagsterInstance, run_ids: list[str]) -> list[tuple[float, float, str]]:
+def lock_intervals(instance: dg.DagsterInstance, run_ids: list[str]) -> list[tuple[float, float, str]]:
+    """(acquired, released, who) of every turn a step held the warehouse lock, from the steps' logs."""
     intervals = []
     for run_id in run_ids:
-        for stats in instance.get_run_step_stats(run_id):
-            assert stats.start_time and stats.end_time, f"{run_id} {stats.step_key} has no start/end"
-            intervals.append((stats.start_time, stats.end_time, f"{run_id[:8]}:{stats.step_key}"))
+        acquired: dict[str, float] = {}
+        for record in instance.all_logs(run_id):
+            message = record.user_message or ""
+            if message.startswith("warehouse lock acquired by "):
+                acquired[message.removeprefix("warehouse lock acquired by ")] = record.timestamp
+            elif message.startswith("warehouse lock released by "):
+                who = message.removeprefix("warehouse lock released by ")
+                intervals.append((acquired.pop(who), record.timestamp, who))
+        assert not acquired, f"{run_id[:8]}: lock never released by {acquired}"
     return sorted(intervals)
 
 
@@ -122,17 +128,15 @@ def launch_together(servers, report_ids: list[str], timeout: float) -> list[str]
 
 def assert_runs_competed_but_steps_did_not_overlap(instance: dg.DagsterInstance, run_ids: list[str]) -> None:
     stats = [instance.get_run_stats(r) for r in run_ids]
-    # the runs really competed: all were queued before the first one finished. (The queued run
-    # coordinator may keep a run QUEUED while the pool's slot is taken; with op granularity the
-    # slot is claimed per step, so runs can also interleave step by step. Either way, no two steps
-    # hold the warehouse at once.)
+    # the runs really competed: all were queued before the first one finished. The lock is taken
+    # per step, so runs can interleave step by step; no two steps hold the warehouse at once.
     assert max(s.enqueued_time for s in stats) < min(s.end_time for s in stats), [
         (s.enqueued_time, s.start_time, s.end_time) for s in stats
     ]
-    intervals = pool_step_intervals(instance, run_ids)
+    intervals = lock_intervals(instance, run_ids)
     assert len(intervals) >= 2 * len(run_ids)
     for (start_a, end_a, a), (start_b, end_b, b) in zip(intervals, intervals[1:]):
-        assert end_a <= start_b + 0.05, f"{a} ({start_a:.2f}-{end_a:.2f}) overlaps {b} ({start_b:.2f}-{end_b:.2f})"
+        assert end_a <= start_b, f"{a} ({start_a:.2f}-{end_a:.2f}) overlaps {b} ({start_b:.2f}-{end_b:.2f})"
 
 
 @pytest.mark.slow
@@ -162,25 +166,23 @@ def test_concurrent_runs_queue_for_the_warehouse_without_losing_or_doubling_rows
         assert loads(servers.warehouse) == {STI: 3, TP: 1}
 
         assert lock_errors(servers.instance, phase1 + phase2) == []
-        # the pool got its limit from dagster.yaml (default_limit 1), not from anything the test set
-        limit = servers.instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).slot_count
-        assert limit == 1
     print(
         f"concurrency: phase 1 {after_phase1 - started:.0f}s (incl. server start), "
         f"phase 2 {time.monotonic() - after_phase1:.0f}s"
     )
 
 
-def test_dagster_yaml_pool_config_is_valid_for_this_dagster(tmp_path, monkeypatch):
-    """The dagster.yaml written by prepare_environment loads and yields pool limit 1 with op granularity."""
+def test_dagster_yaml_is_valid_for_this_dagster_and_claims_no_pool(tmp_path, monkeypatch):
+    """The dagster.yaml written by prepare_environment loads, queues runs, and declares no pool: a
+    pool slot claimed by a run that died would stay claimed (the warehouse lock is a kernel lock)."""
     from orchestration.cli import prepare_environment
+    from orchestration.definitions import defs
 
     monkeypatch.setenv("BUDGET_RECON_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home" / "dagster"))
     dagster_home = prepare_environment()
+    assert "pools" not in (dagster_home / "dagster.yaml").read_text(encoding="utf-8")
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        config = instance.get_concurrency_config()
-        assert config.pool_config.default_pool_limit == 1
-        assert config.pool_config.pool_granularity.value == "op"
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
-        assert instance.event_log_storage.supports_global_concurrency_limits
+    graph = defs.resolve_asset_graph()
+    assert [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable and graph.get(k).pools] == []

@@ -223,12 +223,12 @@ def gate_db():
     for report_id, severity in ((REPORT, "ERROR"), (WARN_REPORT, "WARN")):
         con.execute(
             "insert into gate.check_results values (?, ?, ?, 'marts/rec_parent_totals', 'reconciliation', ?, 120, ?, ?, "
-            "'[]', now()::timestamp, true)",
+            "'[]', now()::timestamp, true, null)",
             [RUN_ID, report_id, SUITE, severity, 1 if severity == "ERROR" else 0, 0 if severity == "ERROR" else 1],
         )
         con.execute(
             "insert into gate.check_results values (?, ?, 'fct_budget_execution', 'marts/fct_budget_execution', "
-            "'table', 'PASS', 300, 0, 0, '[]', now()::timestamp, true)",
+            "'table', 'PASS', 300, 0, 0, '[]', now()::timestamp, true, null)",
             [RUN_ID, report_id],
         )
     _insert_failed(con, RUN_ID, REPORT, suite, {

@@ -147,7 +147,7 @@ def test_registry_accepts_auto_and_rejects_unknown_encodings(tmp_path):
     registry.write_text(json.dumps({"reports": [dict(base, report_id="a", file="a.txt", encoding="auto")]}), encoding="utf-8")
     assert load_registry(registry)[0].encoding == "auto"
     registry.write_text(json.dumps({"reports": [dict(base, report_id="a", file="a.txt", encoding="utf-9")]}), encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"reports.yaml: entry 1 \(a\): unknown encoding 'utf-9'"):
+    with pytest.raises(RegistryError, match=r"reports.yaml, line 1: entry 1 \(a\): unknown encoding 'utf-9'"):
         load_registry(registry)
 
 

@@ -2,7 +2,7 @@
 
 Both run as subprocesses on a free loopback port, with DAGSTER_HOME, BUDGET_RECON_HOME and the seeds
 in a temporary folder (dagster.yaml written by `orchestration.cli.prepare_environment`, so the
-DuckDB pool limit is the one users get). A run of `process_reports` for one report partition is
+warehouse lock is the one users get). A run of `process_reports` for one report partition is
 submitted with the official GraphQL client, queued by the daemon, and must succeed with every gate
 check evaluated. `dagster_servers`, `submit` and `wait_for_runs` are shared with test_concurrency.py.
 """
@@ -130,7 +130,7 @@ def dagster_servers(tmp: Path, startup_timeout: float = 240) -> Iterator[Servers
         "DAGSTER_HOME": str(home / "dagster"),
     }
     with mock.patch.dict(os.environ, env):
-        dagster_home = prepare_environment()  # writes dagster.yaml (pool limits) as `make ui` does
+        dagster_home = prepare_environment()  # writes dagster.yaml as `make ui` does
         with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
             sync_partitions(instance)  # as `make ui` (budget-recon sync) does before starting the UI
     child_env = dict(os.environ, **env, PYTHONPATH=str(ROOT), DAGSTER_DISABLE_TELEMETRY="1", PYTHONUNBUFFERED="1")

@@ -15,8 +15,10 @@ import pandas as pd
 from ..gate.discrepancy_report import write_discrepancy_report
 from ..gate.results import failed_rows_of_reports, run_gate
 from ..gate.suites import ERROR, PASS, WARN, GateValidator, load_suites
-from ..notifications import notify_gate_result
-from ..partitions import WAREHOUSE_POOL, reports_partitions
+from ..faults import checkpoint
+from ..notifications import prepare_gate_notifications, send_notifications
+from ..partitions import reports_partitions
+from ..publication import checked_versions
 from ..resources import WarehouseResource
 from ..settings import EXPECTATIONS_DIR, paths
 from .metadata import LIST_LIMIT, markdown_list, progress_log
@@ -57,7 +59,6 @@ DISCREPANCY_REPORT = dg.AssetKey(["gate", "discrepancy_report"])
     ],
     partitions_def=reports_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
 )
 def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     home = paths()
@@ -65,8 +66,14 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     run_id = context.run.run_id
     report_ids = list(context.partition_keys)
     summaries, reports = [], []
-    with warehouse.connect() as con:
-        gates = run_gate(con, report_ids, run_id, EXPECTATIONS_DIR, validator, log=progress_log(context.log.info, len(report_ids), "checked"))
+    with warehouse.locked(context), warehouse.connect(log=context.log.warning) as con:
+        versions = checked_versions(con, report_ids)  # the version of the marts each verdict is about
+        unversioned = [r for r, v in versions.items() if v is None]
+        if unversioned:
+            context.log.warning(f"no finished marts build for {', '.join(unversioned[:20])}: their verdicts cannot publish them")
+        gates = run_gate(con, report_ids, run_id, EXPECTATIONS_DIR, validator,
+                         log=progress_log(context.log.info, len(report_ids), "checked"), load_ids=versions)
+        checkpoint("gate")
         for report_gate in gates:
             reports.append(write_discrepancy_report(con, report_gate.report_id, run_id, home.discrepancy_reports))
             summaries.append(
@@ -74,8 +81,10 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                 f"({sum(r.severity == PASS for r in report_gate.results)}/{len(report_gate.results)} suites pass)"
             )
         failures = {suite.name: failed_rows_of_reports(con, run_id, report_ids, suite.name) for suite in SUITES}
-        # Notify gate ERRORs here, with their rows: run-failure sensors cannot be relied on for checks.
-        notify_gate_result(con, run_id, report_ids, reports, job_name=context.job_name, log=context.log)
+        # Notify gate ERRORs from this step, with their rows (run-failure sensors cannot be relied on
+        # for checks); sent once the warehouse is released: a slow channel must not hold it.
+        notifications = prepare_gate_notifications(con, run_id, report_ids, reports, job_name=context.job_name, log=context.log)
+    send_notifications(notifications, log=context.log)
     docs = validator.build_docs()
     docs_url = docs.as_uri() if docs else None
     # Failing reports first: they are the ones a reader of a capped list needs.

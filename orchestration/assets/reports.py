@@ -7,7 +7,8 @@ from ..ingest import POOL_THRESHOLD, ingest_many, parse_workers
 from ..parsing.extractors import all_extractors
 from ..parsing.registry import ReportEntry
 from ..parsing.reader import ReportFormatError
-from ..partitions import WAREHOUSE_POOL, reports_partitions
+from ..faults import checkpoint
+from ..partitions import reports_partitions
 from ..resources import ReportRegistryResource, WarehouseResource
 from .metadata import markdown_list, progress_log
 
@@ -63,7 +64,6 @@ def _entries(registry: ReportRegistryResource, report_ids: list[str]) -> list[Re
     ],
     partitions_def=reports_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
 )
 def raw_report(
     context: dg.AssetExecutionContext, config: RawReportConfig, warehouse: WarehouseResource, registry: ReportRegistryResource
@@ -77,7 +77,7 @@ def raw_report(
     workers = parse_workers(len(entries), config.parse_workers)
     context.log.info(f"{len(entries)} reports to parse and load ({f'{workers} parse processes' if workers else 'in process'})")
     progress = progress_log(context.log.info, len(entries), "loaded")
-    with warehouse.connect() as con:
+    with warehouse.locked(context), warehouse.connect(log=context.log.warning) as con:
         loaded = ingest_many(con, entries, registry.reports_dir, context.run.run_id, workers)
         for entry in entries:
             try:
@@ -88,7 +88,8 @@ def raw_report(
                     metadata={"report_id": entry.report_id, "file": exc.path, "line": exc.line or 0},
                     allow_retries=False,
                 ) from exc
-            sources.append(f"{entry.report_id}: {entry.file} (sha256 {result.sha256[:12]}…)")
+            checkpoint("load")
+            sources.append(f"{entry.report_id}: {entry.file} (sha256 {result.sha256[:12]}…, version {result.load.load_id})")
             progress(
                 f"{entry.report_id}: {len(result.report.lines)} lines, {len(result.report.tables)} tables, "
                 f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"

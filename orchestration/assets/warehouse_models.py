@@ -1,13 +1,18 @@
 """dbt models as Dagster assets: staging, intermediate, marts and reconciliation, per report partition."""
 
 
+import time
+from pathlib import Path
 from typing import Any, Mapping
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from .. import publication, warehouse
 from ..dbt_project import dbt_project
-from ..partitions import WAREHOUSE_POOL, reports_partitions
+from ..faults import checkpoint, wanted
+from ..partitions import reports_partitions
+from ..resources import step_lock
 from ..settings import environment, paths
 
 LAYERS = ("staging", "intermediate", "marts", "reconciliation")
@@ -52,7 +57,6 @@ def dbt_env(report_ids: list[str]) -> dict[str, str]:
     dagster_dbt_translator=TRANSLATOR,
     partitions_def=reports_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build` of the selected models for the run's reports only."""
@@ -62,12 +66,74 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # state lives there; dagster-dbt's default, a new folder per run, means a full parse every run.
     # `DbtCliResource.cli` hands dbt a copy of os.environ: ours is set for that call only, so one run's
     # report selection never leaks into a later dbt started by the same process.
-    with environment(dbt_env(report_ids)):
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=paths().dbt_target)
-    try:
-        yield from invocation.stream()
-    except BaseException:
-        # A dbt process nobody reads any more blocks on its output and keeps the DuckDB lock.
-        if invocation.process.poll() is None:
-            invocation.process.terminate()
-        raise
+    target = paths().warehouse
+    run_id = context.run.run_id
+    with step_lock(target, context):
+        # dbt cannot wait for the file: a reader (DuckDB shell, BI tool) holding it fails the build at
+        # once. Wait for it here, and mark the marts as being rebuilt before dbt touches them.
+        with warehouse.connect(target, log=context.log.warning) as con:
+            loads = publication.start_marts_build(con, report_ids, run_id)
+        started = time.time()
+        with environment(dbt_env(report_ids)):
+            invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=paths().dbt_target)
+        # If this process dies, dbt lives on holding DuckDB's file: the next holder of the lock stops it.
+        warehouse.register_child(target, invocation.process.pid, "dbt")
+        try:
+            for count, event in enumerate(invocation.stream()):
+                if count == 2:
+                    checkpoint("dbt")
+                    if wanted("dbt-child"):  # the dbt process dies mid-build
+                        invocation.process.kill()
+                yield event
+            returncode = invocation.process.wait()
+        except BaseException:
+            # A dbt process nobody reads any more blocks on its output and keeps the DuckDB lock.
+            if invocation.process.poll() is None:
+                invocation.process.terminate()
+            raise
+        warehouse.clear_child(target)
+        error = None if returncode == 0 else dbt_failure(returncode, paths().dbt_target, started, target)
+        with warehouse.connect(target, log=context.log.warning) as con:
+            publication.finish_marts_build(con, loads, run_id, error)
+    if error:
+        raise dg.Failure(description=error, metadata={"dbt_exit_code": returncode}, allow_retries=False)
+    context.log.info("marts built from versions " + ", ".join(f"{r}={v}" for r, v in list(loads.items())[:20]))
+
+
+def dbt_failure(returncode: int, target_path: Path, started: float, warehouse_file: Path) -> str:
+    """One message for a failed `dbt build`: what failed (model errors, failing tests with their row
+    counts), from this build's run_results.json; a killed dbt leaves none."""
+    import json
+
+    results_file = target_path / "run_results.json"
+    failed = []
+    if results_file.exists() and results_file.stat().st_mtime >= started - 1:
+        for result in json.loads(results_file.read_text(encoding="utf-8")).get("results", []):
+            if result.get("status") in ("error", "fail", "runtime error"):
+                node = result.get("unique_id", "?").split(".")
+                kind, name = node[0], node[-1] if node[0] != "test" else node[2]
+                text = (result.get("message") or "").strip().splitlines()
+                text = text[0] if text else result.get("status")
+                if kind == "test":
+                    rows = result.get("failures")
+                    failed.append(f"dbt test {name} failed on {rows} row{'s' if rows != 1 else ''} ({text})")
+                else:
+                    failed.append(f"dbt {kind} {name}: {text}")
+    log = target_path.parent / "logs" / "dbt.log"
+    if not failed and log.exists() and log.stat().st_mtime >= started - 1:
+        # dbt failed before running any node (e.g. it could not open the warehouse): its log says why
+        with open(log, "rb") as handle:
+            handle.seek(max(0, log.stat().st_size - 20_000))
+            tail = handle.read().decode("utf-8", "replace").splitlines()
+        errors = [line.split("]", 1)[-1].strip() for line in tail if "Error" in line or "Conflicting lock" in line]
+        failed += errors[-1:]
+    lock = any("lock" in f.lower() for f in failed)
+    if returncode < 0:
+        head = f"dbt build was killed (signal {-returncode}) before it finished"
+    elif lock:
+        head = (f"dbt build could not write the warehouse {warehouse_file}: another process (a reader such as a "
+                "DuckDB shell or BI tool) opened it; close it and run again")
+    else:
+        head = f"dbt build failed (exit code {returncode})"
+    detail = "; ".join(failed[:10]) + (f"; and {len(failed) - 10} more" if len(failed) > 10 else "")
+    return f"{head}{': ' + detail if detail else ''}. The marts of these reports are not published (dbt log: {log})"

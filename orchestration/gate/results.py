@@ -28,8 +28,10 @@ create schema if not exists gate;
 create table if not exists gate.check_results (
     run_id varchar, report_id varchar, suite varchar, asset_key varchar, kind varchar,
     severity varchar, row_count integer, failed_count integer, acknowledged_count integer,
-    expectations json, checked_at timestamp, is_latest boolean
+    expectations json, checked_at timestamp, is_latest boolean, load_id varchar
 );
+-- load_id: the report version (raw load) whose marts were checked; NULL: the marts held no finished build.
+alter table gate.check_results add column if not exists load_id varchar;
 create table if not exists gate.failed_rows (
     run_id varchar, report_id varchar, suite varchar, row_key varchar, severity varchar,
     gate_status varchar, table_name varchar, table_no integer, source_line integer, other_lines varchar,
@@ -115,8 +117,10 @@ def run_gate(
     expectations_dir: Path,
     validator: GateValidator,
     log=None,
+    load_ids: dict[str, str | None] | None = None,
 ) -> list[ReportGate]:
-    """Validate every suite for every report and record the outcome in the `gate` schema."""
+    """Validate every suite for every report and record the outcome in the `gate` schema, each
+    verdict with the version it checked (`load_ids`, from publication.checked_versions)."""
     suites = load_suites(expectations_dir)
     acknowledgements = load_acknowledgements(acknowledgements_file(expectations_dir))
     con.execute(GATE_DDL)
@@ -140,7 +144,7 @@ def run_gate(
             del frame, rows
         seconds = (time.perf_counter() - started) / len(batch)
         batch_gates = [ReportGate(report_id, results[report_id], stale[report_id], seconds) for report_id in batch]
-        _record(con, batch_gates, run_id)
+        _record(con, batch_gates, run_id, load_ids or {})
         gates.extend(batch_gates)
         if log:
             for gate in batch_gates:  # one line per report: a log event per report and suite is slow in Dagster
@@ -307,9 +311,9 @@ def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str
     return status, acknowledgement, stale
 
 
-def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str) -> None:
+def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str, load_ids: dict) -> None:
     """Record a batch of reports in one transaction, each table in one statement."""
-    checks: list[list] = [[] for _ in range(9)]
+    checks: list[list] = [[] for _ in range(10)]
     failed: list[list] = [[] for _ in range(17)]
     texts: dict[tuple, str] = {}  # most reports share their outcomes' JSON (every expectation met)
 
@@ -340,6 +344,7 @@ def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str
                 len(failing) - acknowledged + len(stale),
                 acknowledged,
                 _outcomes_json(result.outcomes, texts),
+                load_ids.get(gate.report_id),
             ]
             for column, value in zip(checks, row):
                 column.append(value)
@@ -368,7 +373,7 @@ def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str
         con.execute("update gate.check_results set is_latest = false where report_id in (select unnest(?::varchar[]))",
                     [[g.report_id for g in gates]])
         for table, columns, types, tail in (
-            ("gate.check_results", checks, _CHECK_TYPES, "now()::timestamp, true"),
+            ("gate.check_results", checks, _CHECK_TYPES, "now()::timestamp, true, c9::varchar"),
             ("gate.failed_rows", failed, _FAILED_TYPES, "now()::timestamp"),
         ):
             if columns[0]:

@@ -109,10 +109,14 @@ def _redact(url: str) -> str:
     return "/".join(parts[:3]) + ("/…" if len(parts) > 3 else "")
 
 
-def _attempt(name: str, target: str, send, config: NotificationConfig, log, sleep=time.sleep) -> Delivery:
+def _attempt(name: str, target: str, send, config: NotificationConfig, log, sleep=time.sleep, deadline=None) -> Delivery:
     policy = config.retry
     error = None
     for attempt in range(1, policy.attempts + 1):
+        if deadline is not None and time.monotonic() >= deadline:
+            error = f"{error + '; ' if error else ''}the run's notification time budget ({config.total_timeout_seconds:g}s) is spent"
+            log.error(f"notification via {name} ({target}) not sent: {error}")
+            return Delivery(name, FAILED, attempt - 1, error, target, _now())
         try:
             send()
             log.info(f"notification delivered via {name} ({target}) on attempt {attempt}")
@@ -125,6 +129,8 @@ def _attempt(name: str, target: str, send, config: NotificationConfig, log, slee
             error = f"{type(exc).__name__}: {exc}"
             if attempt < policy.attempts:
                 delay = policy.delay(attempt)
+                if deadline is not None:
+                    delay = max(0.0, min(delay, deadline - time.monotonic()))
                 log.warning(f"notification via {name} ({target}) failed (attempt {attempt}/{policy.attempts}): "
                             f"{error}; retrying in {delay:g}s")
                 sleep(delay)
@@ -144,20 +150,27 @@ def write_outbox(path: Path, record: dict) -> None:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def deliver(notification: Notification, config: NotificationConfig, log=None, sleep=time.sleep) -> dict[str, Delivery]:
-    """Send through every enabled channel, then append the notification and outcomes to the outbox."""
+def deliver(
+    notification: Notification, config: NotificationConfig, log=None, sleep=time.sleep, deadline: float | None = None
+) -> dict[str, Delivery]:
+    """Send through every enabled channel, then append the notification and outcomes to the outbox.
+    `deadline` (time.monotonic()) bounds all of it, each network timeout included: one budget per run."""
     log = log or _logger
-    timeout = config.timeout_seconds
+
+    def timeout() -> float:  # each attempt's network timeout ends by the deadline
+        if deadline is None:
+            return config.timeout_seconds
+        return max(0.1, min(config.timeout_seconds, deadline - time.monotonic()))
     deliveries: dict[str, Delivery] = {}
     plan = (
-        [(c.name, _redact(c.webhook_url), (lambda c=c: send_slack(c, notification, timeout))) for c in config.slack]
+        [(c.name, _redact(c.webhook_url), (lambda c=c: send_slack(c, notification, timeout()))) for c in config.slack]
         + [(c.name, f"{c.host}:{c.effective_port} → {', '.join(c.to)}",
-            (lambda c=c: send_email(c, notification, timeout))) for c in config.email]
-        + [(c.name, _redact(c.url), (lambda c=c: send_webhook(c, notification, timeout))) for c in config.webhooks]
+            (lambda c=c: send_email(c, notification, timeout()))) for c in config.email]
+        + [(c.name, _redact(c.url), (lambda c=c: send_webhook(c, notification, timeout()))) for c in config.webhooks]
     )
     for name, target, send in plan:
         try:
-            deliveries[name] = _attempt(name, target, send, config, log, sleep)
+            deliveries[name] = _attempt(name, target, send, config, log, sleep, deadline)
         except Exception as exc:  # noqa: BLE001 - belt and braces (e.g. a logger that raises)
             deliveries[name] = Delivery(name, FAILED, 0, f"{type(exc).__name__}: {exc}", target, _now())
     outbox = Delivery("outbox", DELIVERED, 1, None, str(config.outbox), _now())

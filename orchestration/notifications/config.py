@@ -76,6 +76,8 @@ class NotificationConfig:
     dagster_url: str = DEFAULT_DAGSTER_URL
     discrepancy_base_url: str | None = None
     timeout_seconds: float = 10.0
+    # All deliveries of one run together (every channel, attempt and backoff) stop after this long.
+    total_timeout_seconds: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     slack: list[SlackConfig] = field(default_factory=list)
     email: list[EmailConfig] = field(default_factory=list)
@@ -159,6 +161,7 @@ def load_config(env: dict | None = None) -> NotificationConfig:
         dagster_url=pick("DAGSTER_WEBSERVER_URL", raw.get("dagster_url")) or DEFAULT_DAGSTER_URL,
         discrepancy_base_url=pick("BUDGET_RECON_DISCREPANCY_BASE_URL", raw.get("discrepancy_base_url")),
         timeout_seconds=float(pick("BUDGET_RECON_NOTIFY_TIMEOUT_SECONDS", raw.get("timeout_seconds", 10.0))),
+        total_timeout_seconds=float(pick("BUDGET_RECON_NOTIFY_TOTAL_SECONDS", raw.get("total_timeout_seconds", 60.0))),
         retry=retry,
         source=path if path.is_file() else None,
     )

@@ -10,6 +10,8 @@ failure is blocking gate checks, so nobody is told twice.
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -99,27 +101,56 @@ def build_gate_notifications(
     return notifications
 
 
-def notify_gate_result(
+@dataclass
+class PendingNotifications:
+    """Notifications built while the warehouse is open, to be sent once it is released."""
+
+    notifications: list[Notification]
+    config: NotificationConfig | None
+
+
+def prepare_gate_notifications(
     con, run_id: str, report_ids: list[str], discrepancy_reports: list[Path] | dict[str, Path] | None = None,
     job_name: str | None = None, log=None,
-) -> list[Notification]:
-    """Called by the gate step once the verdicts are recorded. Sends only for ERROR; never raises."""
+) -> PendingNotifications:
+    """The gate ERROR notifications of a run, read from the gate tables; never raises."""
     log = log or _logger
     try:
         config = _config(log)
         if isinstance(discrepancy_reports, list):
             discrepancy_reports = {p.parent.name: p for p in discrepancy_reports}
-        notifications = build_gate_notifications(con, run_id, report_ids, config, discrepancy_reports, job_name)
-        for notification in notifications:
-            outcome = deliver(notification, config, log)
-            log.info(
-                f"gate ERROR notification for {notification.report_id}: "
-                + ", ".join(f"{name} {d.status}" for name, d in outcome.items())
-            )
-        return notifications
+        return PendingNotifications(build_gate_notifications(con, run_id, report_ids, config, discrepancy_reports, job_name), config)
     except Exception as exc:  # noqa: BLE001 - never fail the run because of a notification
         log.error(f"gate notification failed: {type(exc).__name__}: {exc}")
+        return PendingNotifications([], None)
+
+
+def send_notifications(pending: PendingNotifications, log=None) -> list[Notification]:
+    """Deliver, all within the config's total_timeout_seconds (one budget for the run); never raises.
+    Call it after releasing the warehouse: a channel that never answers must not hold it."""
+    log = log or _logger
+    if not pending.notifications or pending.config is None:
         return []
+    deadline = time.monotonic() + pending.config.total_timeout_seconds
+    try:
+        for notification in pending.notifications:
+            outcome = deliver(notification, pending.config, log, deadline=deadline)
+            log.info(
+                f"{notification.kind} notification for {notification.report_id or notification.run_id}: "
+                + ", ".join(f"{name} {d.status}" for name, d in outcome.items())
+            )
+        return pending.notifications
+    except Exception as exc:  # noqa: BLE001
+        log.error(f"notification failed: {type(exc).__name__}: {exc}")
+        return []
+
+
+def notify_gate_result(
+    con, run_id: str, report_ids: list[str], discrepancy_reports: list[Path] | dict[str, Path] | None = None,
+    job_name: str | None = None, log=None,
+) -> list[Notification]:
+    """Build and send the gate ERROR notifications of a run (prepare + send). Never raises."""
+    return send_notifications(prepare_gate_notifications(con, run_id, report_ids, discrepancy_reports, job_name, log), log)
 
 
 # ---------------------------------------------------------------------------- run failures
@@ -195,7 +226,7 @@ def notify_run_failure(context, log=None) -> Notification | None:
             return None
         config = _config(log)
         notification = build_run_failure_notification(context.dagster_run, context.failure_event, steps, config)
-        outcome = deliver(notification, config, log)
+        outcome = deliver(notification, config, log, deadline=time.monotonic() + config.total_timeout_seconds)
         log.info(f"run failure notification for {notification.run_id}: "
                  + ", ".join(f"{name} {d.status}" for name, d in outcome.items()))
         return notification

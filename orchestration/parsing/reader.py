@@ -112,8 +112,13 @@ def detect_encoding(data: bytes) -> str:
     try:
         data.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        return "cp949"
+    except UnicodeDecodeError as exc:
+        return "utf-8" if _cut_utf8(data, exc) else "cp949"
+
+
+def _cut_utf8(data: bytes, exc: UnicodeDecodeError) -> bool:
+    """UTF-8 that is valid up to a character cut at the very end (a truncated copy), not another codec."""
+    return exc.reason == "unexpected end of data" and exc.end == len(data) and max(data[: exc.start], default=0) >= 0x80
 
 
 def _decode(path: str | Path, encoding: str = "utf-8") -> tuple[list[str], str]:
@@ -141,6 +146,10 @@ def _decode(path: str | Path, encoding: str = "utf-8") -> tuple[list[str], str]:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        if codec == "utf-8" and _cut_utf8(data, exc):
+            raise ReportFormatError(
+                path, f"the file ends inside a UTF-8 character (byte {exc.start}): it was cut short; copy or export it again", line
+            ) from exc
         found = detect_encoding(data)
         hint = f" (it looks like {found})" if found != codec else ""
         raise ReportFormatError(

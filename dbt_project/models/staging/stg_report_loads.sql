@@ -1,5 +1,6 @@
 select
     report_id,
+    load_id,
     loaded_at,
     organization,
     organization_en,

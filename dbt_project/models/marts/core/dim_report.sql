@@ -9,6 +9,7 @@ with latest_load as (
 
 select
     report_id,
+    load_id,
     organization,
     organization_en,
     report_title,
