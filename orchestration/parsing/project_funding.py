@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from .extractors import Extractor
 from .periods import full_year
+from .profiles import total_labels
 from .reader import Report, Table
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, memoize, parse_value, squash, strip_html, strip_markup, to_won
@@ -670,7 +671,6 @@ def _table_cell_context(table: Table, line_no: int, cell_index: int, cells: list
 # Project tables: 번호 | 사업명 | 사업기간 | 사업비(천원) | 주관부처
 
 _SUBTOTAL = re.compile(r"^(?P<name>.+?)\s*\(\s*(?P<n>\d+)\s*건\s*\)$")
-_TOTAL_LABELS = {"합계", "총계", "계", "총합계"}
 
 
 def _key_index(squashed: list[str], *keys: str) -> int | None:
@@ -689,6 +689,7 @@ def _header_unit(cell: str) -> str | None:
 
 
 def _project_tables(report: Report) -> list[dict]:
+    totals = total_labels(report)
     rows: list[dict] = []
     for table in report.tables:
         if not table.header:
@@ -741,7 +742,7 @@ def _project_tables(report: Report) -> list[dict]:
             )
             key = squash(first)
             subtotal = _SUBTOTAL.match(clean_name(first)) if first else None
-            if key in _TOTAL_LABELS:
+            if key in totals:
                 total_id = row_id
                 data = _row(report, row_kind="total", label_raw=first, label=clean_name(first), **base)
                 for earlier in table_rows:
