@@ -32,7 +32,7 @@ from difflib import SequenceMatcher
 
 from .extractors import Extractor
 from .reader import Report
-from .structure import numbered_entries, roman_to_int
+from .structure import PART_ENTRY, department_part, numbered_entries, roman_to_int
 from .values import clean_prose_name, normalize_text, parse_number, squash, strip_markup
 
 COLUMNS: dict[str, str] = {
@@ -184,15 +184,14 @@ _MAY_BE_PART = re.compile(r"[IVXⅠ-Ⅹ&]")
 def _part_bounds(report: Report, part: int) -> tuple[int, int] | None:
     """First and last line number of a roman part in the body (TOC table rows are skipped)."""
     start = None
-    pattern = re.compile(r"^([IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])\s*\.\s*\S")
     for no, raw in enumerate(report.lines, start=1):
         if "\t" in raw or _MAY_BE_PART.search(raw) is None:
             continue
         text = strip_markup(normalize_text(raw).strip().lstrip("#"))
-        match = pattern.match(text)
+        match = PART_ENTRY.match(text)
         if not match:
             continue
-        number = roman_to_int(match.group(1))
+        number = roman_to_int(match.group("roman"))
         if start is None and number == part:
             start = no
         elif start is not None and number is not None and number != part:
@@ -670,7 +669,8 @@ def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[L
 
 # ---------------------------------------------------------------------------------------------------
 def extract(report: Report) -> list[dict]:
-    bounds = _part_bounds(report, 3)
+    part = department_part(report)
+    bounds = _part_bounds(report, part) if part is not None else None
     if bounds is None:
         return []
     first, last = bounds

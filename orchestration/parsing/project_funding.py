@@ -30,7 +30,7 @@ from decimal import Decimal
 from .extractors import Extractor
 from .periods import full_year
 from .profiles import total_labels
-from .reader import Report, Table
+from .reader import ROMAN, Report, Table
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, memoize, parse_value, squash, strip_html, strip_markup, to_won
 
@@ -284,7 +284,7 @@ def parse_period(text: str) -> Period | None:
 # ---------------------------------------------------------------------------------------------
 # Key-project blocks
 
-_ROMAN_PART = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*(?:[IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])\s*\.\s*(?P<title>\S.*)$")
+_ROMAN_PART = re.compile(rf"^(?:#+\s*)?(?:\*\*)?\s*{ROMAN}\s*\.\s*(?P<title>\S.*)$")
 _ANNEX = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*\[(?:별첨|붙임)")
 _KEY_PROJECT = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*현안\s*사업\s*(?P<no>\d{1,2})\s*[:：]\s*(?P<name>.+?)\s*(?:\*\*)?$")
 _NUMBERED = re.compile(r"^(?:\*\*)?\s*(?P<no>\d{1,2})\s*\.\s+(?P<name>[^\d\s].*?)\s*(?:\*\*)?$")
