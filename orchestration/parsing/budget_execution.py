@@ -26,7 +26,7 @@ import difflib
 import re
 
 from .extractors import Extractor
-from .profiles import profile
+from .profiles import profile, total_labels
 from .reader import Report, Row, Table
 from .structure import match_department, numbered_entries
 from .values import (
@@ -125,7 +125,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "재단운영비": ("자산취득비",),
     "시설장비운영비": ("용역사업비",),
 }
-TOTAL_LABELS = ("계", "합계", "총계")
 
 _MEASURES = ("budget", "executed", "balance")
 
@@ -218,6 +217,7 @@ def execution_tables(report: Report) -> list[dict]:
     """Logical execution tables: {'tables': [(Table, header row, columns)], 'key', 'name', ...}."""
     logical: list[dict] = []
     words = header_words(report)
+    totals = total_labels(report)
     if not words:
         return logical
     for table in report.tables:
@@ -226,7 +226,7 @@ def execution_tables(report: Report) -> list[dict]:
             continue
         header, columns = found
         data = [r for r in table.rows if r.role == "data" and r is not header]
-        opens_with_total = bool(data) and _first_label(data[0], columns) in TOTAL_LABELS
+        opens_with_total = bool(data) and _first_label(data[0], columns) in totals
         previous = logical[-1] if logical else None
         if (
             previous
@@ -338,12 +338,12 @@ def _note(cell: str) -> tuple[str | None, str | None, str | None, str | None]:
     return text, "text", None, None
 
 
-def _is_numbered(rows: list[tuple[list[str], int]]) -> bool:
+def _is_numbered(rows: list[tuple[list[str], int]], totals: frozenset[str]) -> bool:
     """A numbered table: most non-total rows start with a row number (own cell or glued)."""
     hits = total = 0
     for cells, budget_at in rows:
         labels = [c for c in cells[:budget_at] if c.strip()]
-        if not labels or squash(labels[0]) in TOTAL_LABELS:
+        if not labels or squash(labels[0]) in totals:
             continue
         total += 1
         if labels[0].strip().isdigit() or _GLUED_NUMBER.match(labels[0].strip()):
@@ -354,6 +354,7 @@ def _is_numbered(rows: list[tuple[list[str], int]]) -> bool:
 def extract(report: Report) -> list[dict]:
     departments = numbered_entries(report)
     words = header_words(report)
+    totals = total_labels(report)
     out: list[dict] = []
     summary_rows: dict[str, str] = {}  # squashed 총괄 label -> row_id
     unit = as_of = None
@@ -400,7 +401,7 @@ def extract(report: Report) -> list[dict]:
                         "flags": flags,
                     }
                 )
-        numbered = _is_numbered([(p["cells"], p["budget_at"]) for p in prepared])
+        numbered = _is_numbered([(p["cells"], p["budget_at"]) for p in prepared], totals)
 
         # 2. Labels, groups, hierarchy.
         goals = departments if any("group" in p["columns"] for p in prepared) else {}  # part III: goals
@@ -438,7 +439,7 @@ def extract(report: Report) -> list[dict]:
 
             row_id = f"t{table.table_no}:L{row.line_no}"
             summary_row_id = None
-            if root_id is None and item_key in TOTAL_LABELS:
+            if root_id is None and item_key in totals:
                 kind, level, parent = "total", 0, None
                 root_id = row_id
                 summary_row_id = summary_rows.get(SUMMARY_ROW_FOR.get(key, ""))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .extractors import Extractor
-from .profiles import profile
+from .profiles import profile, total_labels
 from .reader import Report, Row, Table
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, parse_as_of, parse_value, squash, strip_markup, to_won
@@ -71,7 +71,6 @@ def root_names(report: Report) -> dict[str, str]:
     return {kind: spec["root_name"] for kind, spec in (profile(report).get("budget_item_trees") or {}).items()}
 
 
-TOTAL_LABELS = ("계", "합계", "총계")
 ITEM_HEADER = "예산과목"
 
 
@@ -155,13 +154,14 @@ def org_unit_tables(report: Report) -> list[tuple[Table, str, Row, list[str]]]:
     """(table, plan_table, header row, column labels) for every 예산과목 × department table."""
     departments = numbered_entries(report)
     trees = item_trees(report)
+    totals = total_labels(report)
     found = []
     for table in report.tables:
         header = _header_row(table)
         if header is None:
             continue
         labels = _column_labels(table, header)
-        if not labels or squash(labels[0]) not in TOTAL_LABELS:
+        if not labels or squash(labels[0]) not in totals:
             continue
         if not any(match_department(label, departments) for label in labels[1:]):
             continue
@@ -216,8 +216,8 @@ def _split_row(row: Row, width: int) -> tuple[str, str, list[str], list[str], li
     return label_raw, label, values, raw_values, flags
 
 
-def _tree_children(tree: dict[str, tuple[str, ...]], item: str) -> tuple[str, ...]:
-    return tree.get("계" if item in TOTAL_LABELS else item, ())
+def _tree_children(tree: dict[str, tuple[str, ...]], item: str, totals: frozenset[str]) -> tuple[str, ...]:
+    return tree.get("계" if item in totals else item, ())
 
 
 def org_unit_budget_rows(report: Report) -> list[dict]:
@@ -226,6 +226,7 @@ def org_unit_budget_rows(report: Report) -> list[dict]:
     report_year = report_fiscal_year(report)
     trees = item_trees(report)
     roots = root_names(report)
+    totals = total_labels(report)
     out: list[dict] = []
     seen: dict[str, int] = {}
     for table, kind, header, labels in org_unit_tables(report):
@@ -236,7 +237,7 @@ def org_unit_budget_rows(report: Report) -> list[dict]:
         width = len(labels)
         columns = []
         for index, column_label in enumerate(labels, start=1):
-            is_total_col = squash(column_label) in TOTAL_LABELS
+            is_total_col = squash(column_label) in totals
             match = None if is_total_col else match_department(column_label, departments)
             columns.append(
                 {
@@ -260,11 +261,11 @@ def org_unit_budget_rows(report: Report) -> list[dict]:
             item = squash(label)
             line_row_id = f"t{table.table_no}:L{row.line_no}"
             parent = None
-            if item in TOTAL_LABELS and not stack:
+            if item in totals and not stack:
                 path = roots[kind]
             else:
                 depth = len(stack)
-                while depth and item not in _tree_children(tree, stack[depth - 1][0]):
+                while depth and item not in _tree_children(tree, stack[depth - 1][0], totals):
                     depth -= 1
                 if depth:
                     parent = stack[depth - 1]

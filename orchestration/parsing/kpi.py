@@ -25,14 +25,16 @@ not add up. Printed numbers are never corrected.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
 
 from .extractors import Extractor
+from .profiles import profile
 from .reader import Report
-from .structure import numbered_entries, roman_to_int
+from .structure import PART_ENTRY, department_part, numbered_entries, roman_to_int
 from .values import clean_prose_name, normalize_text, parse_number, squash, strip_markup
 
 COLUMNS: dict[str, str] = {
@@ -77,8 +79,12 @@ COLUMNS: dict[str, str] = {
     "line_text": "VARCHAR",  # the full line as printed
 }
 
-STATUS_WORDS = ("진행중", "추진중", "상시운영", "수시", "개최연기", "미교부", "예정", "완료")
-_STATUS = "|".join(STATUS_WORDS)
+
+
+def status_words(report: Report | None) -> tuple[str, ...]:
+    """Words printed instead of an actual value (profile `status_words`: 진행중, 상시운영, …)."""
+    return tuple(profile(report).get("status_words") or ())
+
 _Q = r"\d[\d,]*(?:\.\d+)?"
 _UNITS = ("개사", "건", "명", "회", "편", "개", "종", "대", "%")
 _UNIT = "|".join(_UNITS)
@@ -184,15 +190,14 @@ _MAY_BE_PART = re.compile(r"[IVXⅠ-Ⅹ&]")
 def _part_bounds(report: Report, part: int) -> tuple[int, int] | None:
     """First and last line number of a roman part in the body (TOC table rows are skipped)."""
     start = None
-    pattern = re.compile(r"^([IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])\s*\.\s*\S")
     for no, raw in enumerate(report.lines, start=1):
         if "\t" in raw or _MAY_BE_PART.search(raw) is None:
             continue
         text = strip_markup(normalize_text(raw).strip().lstrip("#"))
-        match = pattern.match(text)
+        match = PART_ENTRY.match(text)
         if not match:
             continue
-        number = roman_to_int(match.group(1))
+        number = roman_to_int(match.group("roman"))
         if start is None and number == part:
             start = no
         elif start is not None and number is not None and number != part:
@@ -219,15 +224,23 @@ _TASK_HEADER = re.compile(r"^(?:\d{1,2}|[①-⑳])\s*이행과제\s*(\d{1,2})\s*
 _TASK_TITLE = re.compile(r"^\d{1,2}\s*\.\s*(.+)$")
 _FOOTNOTE_TEXT = re.compile(r"^\d{1,2}\)\s")
 _RATE = rf"(?:\s*,?\s*(?P<rate>{_Q})\s*%)?"
-_KPI = re.compile(
-    rf"^(?P<name>.*?)\s*(?P<open>[(\[])?\s*(?P<target>{_Q})\s*(?P<tunit>{_UNIT})(?:\s*(?P<tnote>[가-힣]+))?\s*"
-    rf"(?P<close>[)\]])?\s*:\s*(?:(?P<actual>{_Q})\s*(?P<aunit>{_UNIT})|(?P<status>{_STATUS})){_RATE}\s*$"
-)
-_KPI_GLUED = re.compile(
-    rf"^(?P<name>.*?)\s*\(\s*(?P<target>{_Q})\s*(?P<tunit>{_UNIT})\s*:\s*"
-    rf"(?:(?P<actual>{_Q})\s*(?P<aunit>{_UNIT})|(?P<status>{_STATUS})){_RATE}\s*\)\s*$"
-)
-_KPI_STATUS_ONLY = re.compile(rf"^(?P<name>.*?)\s*\(\s*(?P<status>{_STATUS})\s*\)\s*$")
+
+
+@functools.cache
+def _kpi_patterns(words: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(KPI line, KPI glued in parentheses, status-only KPI) for a family's status words."""
+    status = "|".join(map(re.escape, words)) or "(?!)"
+    kpi = re.compile(
+        rf"^(?P<name>.*?)\s*(?P<open>[(\[])?\s*(?P<target>{_Q})\s*(?P<tunit>{_UNIT})(?:\s*(?P<tnote>[가-힣]+))?\s*"
+        rf"(?P<close>[)\]])?\s*:\s*(?:(?P<actual>{_Q})\s*(?P<aunit>{_UNIT})|(?P<status>{status})){_RATE}\s*$"
+    )
+    glued = re.compile(
+        rf"^(?P<name>.*?)\s*\(\s*(?P<target>{_Q})\s*(?P<tunit>{_UNIT})\s*:\s*"
+        rf"(?:(?P<actual>{_Q})\s*(?P<aunit>{_UNIT})|(?P<status>{status})){_RATE}\s*\)\s*$"
+    )
+    status_only = re.compile(rf"^(?P<name>.*?)\s*\(\s*(?P<status>{status})\s*\)\s*$")
+    return kpi, glued, status_only
+
 _EXTRA_COLON = re.compile(r"\s:\s|\s:$|^[^(]*:\s")
 
 
@@ -245,16 +258,19 @@ class KpiMatch:
     flags: list[str] = field(default_factory=list)
 
 
-def match_kpi(text: str, allow_status_only: bool = False) -> KpiMatch | None:
+def match_kpi(
+    text: str, allow_status_only: bool = False, words: tuple[str, ...] | None = None
+) -> KpiMatch | None:
     """The `(target) : actual[, rate%]` pattern at the end of a KPI line, or None for descriptions."""
-    patterns = ((_KPI_GLUED, "glued_parentheses"), (_KPI, None)) if ":" in text else ()  # both need a ':'
+    kpi_line, kpi_glued, kpi_status_only = _kpi_patterns(status_words(None) if words is None else words)
+    patterns = ((kpi_glued, "glued_parentheses"), (kpi_line, None)) if ":" in text else ()  # both need a ':'
     for pattern, flag in patterns:
         m = pattern.match(text)
         if not m:
             continue
         g = m.groupdict()
         flags = [flag] if flag else []
-        if pattern is _KPI:
+        if pattern is kpi_line:
             opened, closed = g["open"], g["close"]
             if not opened and not closed:
                 flags.append("target_bare")
@@ -267,8 +283,8 @@ def match_kpi(text: str, allow_status_only: bool = False) -> KpiMatch | None:
         name = g["name"].strip()
         if _EXTRA_COLON.search(name):
             flags.append("extra_colon")
-        value_start = m.start("open") if pattern is _KPI and g["open"] else m.start("target")
-        if pattern is _KPI_GLUED:
+        value_start = m.start("open") if pattern is kpi_line and g["open"] else m.start("target")
+        if pattern is kpi_glued:
             value_start = text.rfind("(", 0, m.start("target"))
         return KpiMatch(
             name=name,
@@ -283,7 +299,7 @@ def match_kpi(text: str, allow_status_only: bool = False) -> KpiMatch | None:
             flags=flags,
         )
     if allow_status_only:
-        m = _KPI_STATUS_ONLY.match(text)
+        m = kpi_status_only.match(text)
         if m:
             return KpiMatch(name=m.group("name").strip(), value=text[m.start("status") - 1 :].strip(),
                             status=m.group("status"), flags=["status_only"])
@@ -321,6 +337,7 @@ def _task_blocks(
 
 def _task_header_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
     departments = numbered_entries(report)
+    words = status_words(report)
     rows: list[dict] = []
     for header, lines in _task_blocks(report, first, last, part_lines):
         m = _TASK_HEADER.match(header.text)
@@ -335,7 +352,7 @@ def _task_header_rows(report: Report, first: int, last: int, part_lines: list[Li
             if line.bullet is None and line.indent == 0 and _FOOTNOTE_TEXT.match(line.text):
                 continue  # footnote text `3) IOL(...) : ...`
             is_box = line.bullet == "□"
-            kpi = match_kpi(line.text, allow_status_only=is_box or line.bold)
+            kpi = match_kpi(line.text, allow_status_only=is_box or line.bold, words=words)
             if kpi:
                 candidates.append((line, kpi))
         styled = any(ln.bullet == "□" or ln.bold for ln, _ in candidates)
@@ -469,7 +486,7 @@ def split_outside_parentheses(text: str, separators: str = r"\s*/\s*|,\s+|[α-ω
     return [p.strip(" ,") for p in pieces if p.strip(" ,")]
 
 
-def parse_outcome_value(value: str) -> tuple[list[Measure], list[str]]:
+def parse_outcome_value(value: str, words: tuple[str, ...] | None = None) -> tuple[list[Measure], list[str]]:
     """Measures of an outcome value (`101명/1회`, `30명/추진중`, `895,464명, 2,036건 콘텐츠 공유`,
     `4~12월/14편 제작`, `3건β명`, `추진중`, `제품 홍보물 제작지원 대체`,
     `1차(2. 26~3. 25) 2건, / 2차(…) 2건`) and the period markers found beside them (`4~12월`)."""
@@ -488,7 +505,7 @@ def parse_outcome_value(value: str) -> tuple[list[Measure], list[str]]:
             measures.append(Measure(piece, parse_number(m.group("num")), m.group("unit"), flags=flags))
         elif bare in _UNITS:
             measures.append(Measure(piece, None, bare, flags=["garbled_separator", "number_missing"]))
-        elif bare in STATUS_WORDS:
+        elif bare in (status_words(None) if words is None else words):
             measures.append(Measure(piece, None, None, status=bare))
         else:
             measures.append(Measure(piece, None, None, status=bare, flags=["status_text"]))
@@ -522,6 +539,7 @@ def _match_goal(text: str, goals: dict[int, str]) -> int | None:
 
 def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
     goals = numbered_entries(report)
+    words = status_words(report)
     lines = part_lines if part_lines is not None else _read_lines(report, first, last)
     rows: list[dict] = []
     goal_no: int | None = None
@@ -602,7 +620,7 @@ def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[L
             if _SCHEDULE.match(value_printed) or "접수" in value_printed:
                 measures = []  # a schedule or an application count, not an outcome
             else:
-                measures, periods = parse_outcome_value(value_printed)
+                measures, periods = parse_outcome_value(value_printed, words)
                 if level == 3:  # details count only when they carry quantities
                     measures = [m for m in measures if m.unit]
         elif len(parts) == 1 and level == 3:
@@ -670,7 +688,8 @@ def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[L
 
 # ---------------------------------------------------------------------------------------------------
 def extract(report: Report) -> list[dict]:
-    bounds = _part_bounds(report, 3)
+    part = department_part(report)
+    bounds = _part_bounds(report, part) if part is not None else None
     if bounds is None:
         return []
     first, last = bounds

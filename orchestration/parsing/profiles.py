@@ -62,6 +62,11 @@ def profile(report: Report | None) -> dict:
     return load_profile(family) if family else _merged()
 
 
+def total_labels(report: Report | None) -> frozenset[str]:
+    """Labels of total rows and columns (profile `total_labels`), compared squashed."""
+    return frozenset(profile(report).get("total_labels") or ())
+
+
 def name_key(text: str) -> str:
     """A label compared without case, spacing and punctuation (as the dbt models compare labels)."""
     return re.sub(r"[^0-9a-z가-힣/+&]", "", text.lower())

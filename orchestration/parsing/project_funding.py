@@ -29,7 +29,8 @@ from decimal import Decimal
 
 from .extractors import Extractor
 from .periods import full_year
-from .reader import Report, Table
+from .profiles import total_labels
+from .reader import ROMAN, Report, Table
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, memoize, parse_value, squash, strip_html, strip_markup, to_won
 
@@ -283,7 +284,7 @@ def parse_period(text: str) -> Period | None:
 # ---------------------------------------------------------------------------------------------
 # Key-project blocks
 
-_ROMAN_PART = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*(?:[IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])\s*\.\s*(?P<title>\S.*)$")
+_ROMAN_PART = re.compile(rf"^(?:#+\s*)?(?:\*\*)?\s*{ROMAN}\s*\.\s*(?P<title>\S.*)$")
 _ANNEX = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*\[(?:별첨|붙임)")
 _KEY_PROJECT = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*현안\s*사업\s*(?P<no>\d{1,2})\s*[:：]\s*(?P<name>.+?)\s*(?:\*\*)?$")
 _NUMBERED = re.compile(r"^(?:\*\*)?\s*(?P<no>\d{1,2})\s*\.\s+(?P<name>[^\d\s].*?)\s*(?:\*\*)?$")
@@ -670,7 +671,6 @@ def _table_cell_context(table: Table, line_no: int, cell_index: int, cells: list
 # Project tables: 번호 | 사업명 | 사업기간 | 사업비(천원) | 주관부처
 
 _SUBTOTAL = re.compile(r"^(?P<name>.+?)\s*\(\s*(?P<n>\d+)\s*건\s*\)$")
-_TOTAL_LABELS = {"합계", "총계", "계", "총합계"}
 
 
 def _key_index(squashed: list[str], *keys: str) -> int | None:
@@ -689,6 +689,7 @@ def _header_unit(cell: str) -> str | None:
 
 
 def _project_tables(report: Report) -> list[dict]:
+    totals = total_labels(report)
     rows: list[dict] = []
     for table in report.tables:
         if not table.header:
@@ -741,7 +742,7 @@ def _project_tables(report: Report) -> list[dict]:
             )
             key = squash(first)
             subtotal = _SUBTOTAL.match(clean_name(first)) if first else None
-            if key in _TOTAL_LABELS:
+            if key in totals:
                 total_id = row_id
                 data = _row(report, row_kind="total", label_raw=first, label=clean_name(first), **base)
                 for earlier in table_rows:

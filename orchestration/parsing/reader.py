@@ -239,8 +239,9 @@ def _is_table_line(line: str) -> bool:
 
 
 _DASH_ROW = re.compile(r"^[\s\-:|]+$")
-_ROMAN = r"(?:[IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])"
-_PART = re.compile(rf"^(?:#+\s*)?(?:\*\*)?\s*(?:{_ROMAN}\s*\.\s*\S|\[(?:별첨|붙임)[^\]]*\]|붙임\s*\d)")
+# A part number, ASCII or Unicode Roman (I., VIII-2, Ⅲ.): the one pattern every parser uses.
+ROMAN = r"(?:[IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])"
+_PART = re.compile(rf"^(?:#+\s*)?(?:\*\*)?\s*(?:{ROMAN}\s*\.\s*\S|\[(?:별첨|붙임)[^\]]*\]|붙임\s*\d)")
 _SECTION = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*(?:\d{1,2}|[①-⑳])\s+[^\d\s.:)]")
 _HEADING = re.compile(r"^(?:#+\s|\s*(?:\*\*)?\s*[□○■◆]|\s*-\s+\S)")
 _PART_OR_SECTION = re.compile(f"(?:{_PART.pattern})|(?:{_SECTION.pattern})")  # one test for most lines

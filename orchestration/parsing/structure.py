@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .profiles import profile
-from .reader import Report, Table
+from .reader import ROMAN, Report, Table
 from .values import squash, strip_markup
 
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
@@ -32,7 +32,8 @@ class TocEntry:
     line_no: int
 
 
-_PART_ENTRY = re.compile(r"^(?P<roman>[IVX]+|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])\s*\.\s*(?P<title>.+)$")
+# A part line, in the contents and in the body: 'III. 전략목표별 추진계획', 'Ⅲ. …', 'III . …'.
+PART_ENTRY = re.compile(rf"^(?P<roman>{ROMAN})\s*\.\s*(?P<title>\S.*)$")
 _NUMBERED_ENTRY = re.compile(r"^(?P<num>\d{1,2})\s*\.\s*(?P<title>.+)$")
 
 
@@ -57,7 +58,7 @@ def toc_entries(report: Report) -> list[TocEntry]:
     part = 0
     for row in table.rows:
         title = strip_markup(row.cells[0]) if row.cells else ""
-        part_match = _PART_ENTRY.match(title)
+        part_match = PART_ENTRY.match(title)
         if part_match and roman_to_int(part_match.group("roman")):
             part = roman_to_int(part_match.group("roman")) or 0
             entries.append(TocEntry(part, None, part_match.group("title").strip(), row.line_no))

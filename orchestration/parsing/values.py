@@ -28,7 +28,6 @@ UNIT_FACTORS: dict[str, int] = {
 }
 MONEY_UNITS = tuple(sorted(UNIT_FACTORS, key=len, reverse=True))
 COUNT_UNITS = ("개사", "건", "명", "회", "개", "편", "종", "대", "%")
-STATUS_WORDS = ("진행중", "추진중", "상시운영", "수시", "개최연기", "미교부", "하반기", "예정")
 
 
 def normalize_text(text: str) -> str:

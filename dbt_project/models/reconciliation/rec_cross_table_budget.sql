@@ -312,7 +312,8 @@ annex_checks as (
     where
         not side.has_unknown_annex
         and side.plan_won is not null
-        -- every mapped annex item was found (one row each), else the pairing is not the one of docs/report-families.md 6.1
+        -- every mapped annex item was found (one row each), else the pairing is not that of
+        -- docs/report-families.md 6.1
         and side.annex_rows = side.mapped_items
 ),
 
