@@ -103,7 +103,7 @@ def connect(
                 raise WarehouseBusy(
                     f"{path} is held by another process for more than {timeout_s:g}s "
                     f"(BUDGET_RECON_READER_TIMEOUT_SECONDS): {_lock_holder(exc)}; close it and run again"
-                ) from exc
+                ) from None  # the message carries DuckDB's own words about the holder
             if not said and log is not None:
                 log(f"waiting up to {timeout_s:g}s for {path}: {_lock_holder(exc)}")
                 said = True
@@ -118,7 +118,7 @@ def _lock_holder(exc: Exception) -> str:
     """DuckDB's 'Conflicting lock is held in /usr/bin/python (PID 123)' part of a lock error."""
     text = str(exc)
     at = text.find("Conflicting lock")
-    return text[at:].split(". See")[0].strip() if at >= 0 else text.strip().splitlines()[0]
+    return text[at:].split(". See")[0].split(". However")[0].strip() if at >= 0 else text.strip().splitlines()[0]
 
 
 # ---------------------------------------------------------------------------- the run lock

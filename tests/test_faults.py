@@ -36,8 +36,8 @@ def env_for(home: Path, **extra) -> dict[str, str]:
         BUDGET_RECON_SEEDS=str(home / "seeds"),
         DAGSTER_HOME=str(home / "home" / "dagster"),
         BUDGET_RECON_NOTIFY_TOTAL_SECONDS="5",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
