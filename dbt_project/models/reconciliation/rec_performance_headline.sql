@@ -147,6 +147,7 @@ checks as (
 )
 
 select
+    {{ row_content('checks', "'fct_performance_target'") }},
     report_id,
     check_id,
     identity_name,
