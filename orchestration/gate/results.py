@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .acknowledgements import ACKNOWLEDGED, CONSISTENT, CONTENT_COLUMNS, STALE, classify, load_acknowledgements, row_keys
-from .suites import ERROR, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites
+from .suites import ERROR, NOT_CHECKED, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites
 
 GATE_DDL = """
 create schema if not exists gate;
@@ -68,6 +68,8 @@ def describe(report_id: str, row: dict, suite: Suite) -> str:
             text += f", tolerance {row['tolerance']})" if _value(row, "tolerance") is not None else ")"
     if _value(row, "other_lines"):
         text += f"; parts on lines {row['other_lines']}"
+    if _value(row, "detail"):
+        text += f": {row['detail']}"
     if row.get("gate_status") == STALE and row.get("acknowledgement"):
         text += f" — stale acknowledgement: {row['acknowledgement']}"
     elif not row.get("gate_status") and row.get("failed_expectation"):
@@ -145,9 +147,12 @@ def run_gate(
         if log:
             for gate in batch_gates:  # one line per report: a log event per report and suite is slow in Dagster
                 shown = [f"{r.suite.name}: {r.severity} ({r.row_count} rows, {len(r.failing_rows)} flagged)"
-                         for r in gate.results if r.severity != PASS or len(r.failing_rows)]
+                         for r in gate.results if r.severity not in (PASS, NOT_CHECKED) or len(r.failing_rows)]
                 passing = sum(r.severity == PASS and not len(r.failing_rows) for r in gate.results)
-                log(f"{gate.report_id}: {gate.severity}; " + "; ".join(shown + [f"{passing} more suites pass"]))
+                unchecked = [r.suite.name for r in gate.results if r.severity == NOT_CHECKED]
+                log(f"{gate.report_id}: {gate.severity}; " + "; ".join(
+                    shown + [f"{passing} more suites pass"]
+                    + ([f"{len(unchecked)} not checked (no rows): {', '.join(unchecked)}"] if unchecked else [])))
     return gates
 
 

@@ -80,6 +80,8 @@ class Report:
     tables: list[Table] = field(default_factory=list)
     encoding: str | None = None  # the codec the file was decoded with (detected for `auto`)
     issues: list["Issue"] = field(default_factory=list)  # layout problems found by check_layout
+    family: str | None = None  # the registry's report family
+    required_fact_types: tuple[str, ...] = ()  # from the family profile (parsing/coverage.py)
 
     def line(self, number: int) -> str:
         return self.lines[number - 1]
