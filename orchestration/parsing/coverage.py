@@ -20,8 +20,8 @@ from pathlib import Path
 
 from ..yaml_files import read_yaml
 from .extractors import Extractor
-from .reader import Report, ReportFormatError, Table
-from .values import parse_value, squash
+from .reader import Report, ReportFormatError, Row, Table
+from .values import is_value_like, parse_value, squash
 
 EXTRACTED, NOT_FACTS, UNRECOGNISED = "extracted", "not_a_fact_table", "unrecognised"
 CANDIDATES_LISTED = 10
@@ -51,33 +51,34 @@ def required_fact_types(family: str | None, families_dir: Path) -> tuple[str, ..
     return tuple(listed)
 
 
-def _numeric_cells(table: Table) -> int:
+def _numeric_cells(data: list[Row]) -> int:
     """Value cells that hold a number, after each data row's first (label) cell."""
-    return sum(parse_value(c).number is not None for row in table.data for c in row.cells[1:] if c.strip())
+    # is_value_like is memoized and false for most text cells: parse only the candidates
+    return sum(is_value_like(c) and parse_value(c).number is not None for row in data for c in row.cells[1:] if c)
 
 
 def _header_text(table: Table, limit: int = 120) -> str:
-    rows = table.header or table.rows[:1]
-    cells = [squash(c) if len(c) <= 12 else c.strip() for row in rows for c in row.cells if c.strip()]
+    rows = [r for r in table.rows[:4] if r.role == "header"] or table.rows[:1]
+    cells = [squash(c) if len(c) <= 12 else c.strip() for row in rows for c in row.cells[:30] if c.strip()]
     text = " | ".join(dict.fromkeys(cells))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _not_a_fact_table(table: Table, numbers: int) -> str | None:
+def _not_a_fact_table(table: Table, data: list[Row], numbers: int) -> str | None:
     """Why a table that no extractor took holds no facts, from its shape; None if it may hold facts."""
-    data = table.data
-    cells = [c.strip() for row in table.rows if row.role in ("data", "header") for c in row.cells if c.strip()]
+    cells = [c for row in table.rows if row.role in ("data", "header") for c in row.cells if c]
+    text = "\t".join(cells)  # cells hold no tab: one search instead of one per cell
     filled = [[c.strip() for c in row.cells if c.strip()] for row in data]
     # contents rows: a title and its page number, nothing else
     entries = sum(len(f) == 2 and bool(_PAGE.match(f[1])) and parse_value(f[0]).number is None for f in filled)
     if len(data) >= 2 and entries >= 0.8 * len(data):
         return "table of contents (titles with page numbers)"
-    if any(_PHONE.search(c) for c in cells):
+    if _PHONE.search(text):
         return "contact list (names and telephone numbers)"
     if any(row.role == "dash" for row in table.rows) and len(data) <= 2:
         return "one-row layout above a dash rule (contact or headline row)"
     if numbers == 0:
-        dated = sum(bool(_DATE.search(c)) for c in cells)
+        dated = len(_DATE.findall(text))
         if cells and dated >= max(2, 0.3 * len(cells)):
             return "schedule (dates and text, no amounts)"
         return "prose layout (text cells, no amounts)"
@@ -95,13 +96,14 @@ def classify_tables(report: Report, rows_by_table: dict[str, list[dict]], facts:
                 counts[fact_type(extractor)] = counts.get(fact_type(extractor), 0) + 1
     out = []
     for table in report.tables:
-        numbers = _numeric_cells(table)
+        data = table.data
+        numbers = _numeric_cells(data)
         by_type = taken.get(table.table_no, {})
         reason = None
         if by_type:
             classification = EXTRACTED
         else:
-            reason = _not_a_fact_table(table, numbers)
+            reason = _not_a_fact_table(table, data, numbers)
             classification = NOT_FACTS if reason else UNRECOGNISED
         out.append(
             {
@@ -111,7 +113,7 @@ def classify_tables(report: Report, rows_by_table: dict[str, list[dict]], facts:
                 "last_line": table.last_line,
                 "title": table.title,
                 "header": _header_text(table),
-                "data_row_count": len(table.data),
+                "data_row_count": len(data),
                 "numeric_cells": numbers,
                 "classification": classification,
                 "extractors": ", ".join(sorted(by_type)) or None,
