@@ -210,10 +210,9 @@ def _coverage_by_report(con, report_ids: list[str]) -> dict[str, str]:
         [report_ids],
     ).fetchall():
         counts.setdefault(report_id, {})[classification] = count
-    return {
-        r: f"{c.get('extracted', 0)} extracted, {c.get('not_a_fact_table', 0)} not fact tables, {c.get('unrecognised', 0)} unrecognised"
-        for r, c in counts.items()
-    }
+    from .parsing.coverage import coverage_summary
+
+    return {r: coverage_summary(c) for r, c in counts.items()}
 
 
 _VERDICTS = (("PASS", "passed"), ("WARN", "acknowledged"), ("ERROR", "failed"), ("NOT_CHECKED", "not checked"))

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from orchestration.settings import environment
+from tests.test_gate import query
 
 ROOT = Path(__file__).resolve().parents[1]
 TP = "chungbuk-tp-2024-q3"
@@ -70,14 +71,6 @@ def runs(tmp_path_factory):
         (seeds / "reports" / tp["file"]).write_text("\n".join(ADDED_LINES) + "\n" + original, encoding="utf-8")
         (second,) = run_reports([TP]).reports
     return {"first": first, "second": second, "first_acks": first_acks, "home": home}
-
-
-def query(home: Path, sql: str, params=()):
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_suite_without_rows_is_not_checked_and_does_not_block(runs):

@@ -4,7 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from ..ingest import POOL_THRESHOLD, ingest_many, parse_workers
-from ..parsing.coverage import TABLE_COVERAGE, UNRECOGNISED, coverage_summary
+from ..parsing.coverage import TABLE_COVERAGE, UNRECOGNISED, count_classifications, coverage_summary
 from ..parsing.extractors import all_extractors
 from ..parsing.registry import ReportEntry
 from ..parsing.reader import ReportFormatError
@@ -97,7 +97,7 @@ def raw_report(
                 f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"
             )
             tables = result.rows.get(TABLE_COVERAGE.table) or []
-            coverage.append(f"{entry.report_id}: {coverage_summary(tables)}")
+            coverage.append(f"{entry.report_id}: {len(tables)} tables: {coverage_summary(count_classifications(tables))}")
             unrecognised += [dict(t, report_id=entry.report_id) for t in tables if t["classification"] == UNRECOGNISED]
             for issue in getattr(result.report, "issues", []) or []:
                 context.log.warning(f"{entry.report_id}: {issue}")

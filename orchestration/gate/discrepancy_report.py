@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..parsing.coverage import count_classifications, coverage_summary
 from .suites import NOT_CHECKED, verdict_label
 
 
@@ -126,9 +127,8 @@ def _coverage(con, report_id: str) -> dict | None:
     missing = con.execute(
         "select fact_type, detail from raw.fact_coverage where report_id = ? and not is_satisfied order by fact_type", [report_id]
     ).fetchall() if _exists(con, "raw", "fact_coverage") else []
-    counts = {c: sum(t[3] == c for t in tables) for c in ("extracted", "not_a_fact_table", "unrecognised")}
-    summary = (f"{len(tables)} tables: {counts['extracted']} extracted, {counts['not_a_fact_table']} not fact tables, "
-               f"{counts['unrecognised']} unrecognised (they hold numbers no extractor read)")
+    counts = count_classifications([{"classification": t[3]} for t in tables])
+    summary = f"{len(tables)} tables: {coverage_summary(counts)} (unrecognised: they hold numbers no extractor read)"
     return {"tables": tables, "missing": missing, "summary": summary}
 
 

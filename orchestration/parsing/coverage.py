@@ -124,11 +124,17 @@ def classify_tables(report: Report, rows_by_table: dict[str, list[dict]], facts:
     return out
 
 
-def coverage_summary(tables: list[dict]) -> str:
-    """'29 tables: 7 extracted, 21 not fact tables, 1 unrecognised' for one report's coverage rows."""
-    counts = {c: sum(t["classification"] == c for t in tables) for c in (EXTRACTED, NOT_FACTS, UNRECOGNISED)}
-    return (f"{len(tables)} tables: {counts[EXTRACTED]} extracted, {counts[NOT_FACTS]} not fact tables, "
-            f"{counts[UNRECOGNISED]} unrecognised")
+def coverage_summary(counts: dict[str, int]) -> str:
+    """'7 extracted, 21 not fact tables, 1 unrecognised' from the count of tables per classification."""
+    return (f"{counts.get(EXTRACTED, 0)} extracted, {counts.get(NOT_FACTS, 0)} not fact tables, "
+            f"{counts.get(UNRECOGNISED, 0)} unrecognised")
+
+
+def count_classifications(tables: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for table in tables:
+        counts[table["classification"]] = counts.get(table["classification"], 0) + 1
+    return counts
 
 
 def describe_table(row: dict) -> str:
