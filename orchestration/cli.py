@@ -110,6 +110,8 @@ class RunSummary:
     checks_passed: int = 0
     checks_warned: int = 0
     checks_failed: int = 0
+    checks_not_checked: int = 0  # suites with no row to check: neither passed nor failed
+    coverage: str | None = None  # what became of its tables: '7 extracted, 21 not fact tables, 1 unrecognised'
     published: bool = False
     failures: list[str] = field(default_factory=list)
     error: str | None = None
@@ -196,7 +198,9 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
             ).fetchall()
         }
         # One query per figure for the whole run, not per report: a run may hold a thousand reports.
-        loads, checks, failures = {}, {}, {}
+        loads, checks, failures, coverage = {}, {}, {}, {}
+        if "raw.table_coverage" in present:
+            coverage = _coverage_by_report(con, report_ids)
         if "raw.report_loads" in present:
             for report_id, tables, rows in con.execute(
                 "select report_id, table_count, json_extract(row_counts, '$.report_rows')::integer from raw.report_loads "
@@ -226,15 +230,18 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
         for report_id in report_ids:
             summary = RunSummary(report_id, result.success, run_id, seconds / max(len(report_ids), 1))
             summary.tables, summary.rows = loads.get(report_id, (0, 0))
+            summary.coverage = coverage.get(report_id)
             for severity, count in checks.get(report_id, {}).items():
                 if severity == "PASS":
                     summary.checks_passed += count
                 elif severity == "WARN":
                     summary.checks_warned += count
+                elif severity == "NOT_CHECKED":
+                    summary.checks_not_checked += count
                 else:
                     summary.checks_failed += count
             summary.failures = failures.get(report_id, [])
-            gate_ran = summary.checks_passed + summary.checks_warned + summary.checks_failed > 0
+            gate_ran = summary.checks_passed + summary.checks_warned + summary.checks_failed + summary.checks_not_checked > 0
             summary.load_id = versions.get(report_id)
             summary.published_load_id = published.get(report_id)
             summary.published = summary.load_id is not None and summary.published_load_id == summary.load_id
@@ -245,6 +252,22 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
                 summary.error = report_error  # a real failure, not the gate's own verdict
             out.append(summary)
     return out
+
+
+def _coverage_by_report(con, report_ids: list[str]) -> dict[str, str]:
+    """Per report, what became of its tables (raw.table_coverage of its latest load)."""
+    counts: dict[str, dict[str, int]] = {}
+    for report_id, classification, count in con.execute(
+        "select report_id, classification, count(*) from raw.table_coverage "
+        "where report_id in (select unnest(?::varchar[])) group by all",
+        [report_ids],
+    ).fetchall():
+        counts.setdefault(report_id, {})[classification] = count
+    from .parsing.coverage import coverage_summary
+
+    return {r: coverage_summary(c) for r, c in counts.items()}
+
+
 
 
 def _dbt_test_counts(result) -> tuple[int, int]:
@@ -411,8 +434,9 @@ def _published_keys(defs) -> list:
 def _line(s: RunSummary) -> str:
     state = "ok" if s.success and not s.checks_failed else "FAILED"
     text = (
-        f"  {state:6} {s.report_id}: {s.tables} tables, {s.rows} rows; gate suites {s.checks_passed} passed, "
-        f"{s.checks_warned} acknowledged, {s.checks_failed} failed; "
+        f"  {state:6} {s.report_id}: {s.tables} tables{f' ({s.coverage})' if s.coverage else ''}, {s.rows} rows; "
+        f"gate suites {s.checks_passed} passed, "
+        f"{s.checks_warned} acknowledged, {s.checks_failed} failed, {s.checks_not_checked} not checked; "
         f"{'published' if s.published else 'NOT published'} (run {s.run_id[:8]})"
     )
     if not s.published and s.published_load_id:
@@ -428,12 +452,13 @@ def cmd_run(args) -> int:
     started = time.perf_counter()
     outcome = run_reports(args.report or None, log_level="DEBUG" if args.verbose else "WARNING")
     reports = outcome.reports
-    suites = sum(s.checks_passed + s.checks_warned + s.checks_failed for s in reports)
+    suites = sum(s.checks_passed + s.checks_warned + s.checks_failed + s.checks_not_checked for s in reports)
     failed = [s for s in reports if not s.success or s.checks_failed]
     print(
         f"\n{len(reports)} reports, {sum(s.tables for s in reports)} tables, {sum(s.rows for s in reports)} rows; "
         f"gate: {suites} suite checks, {sum(s.checks_passed for s in reports)} passed, "
-        f"{sum(s.checks_warned for s in reports)} acknowledged, {sum(s.checks_failed for s in reports)} failed; "
+        f"{sum(s.checks_warned for s in reports)} acknowledged, {sum(s.checks_failed for s in reports)} failed, "
+        f"{sum(s.checks_not_checked for s in reports)} not checked; "
         f"dbt tests: {outcome.dbt_tests_passed} passed, {outcome.dbt_tests_failed} failed; "
         f"{sum(s.published for s in reports)} published; {time.perf_counter() - started:.1f}s.\n"
         f"Warehouse: {paths().warehouse}\nDiscrepancy reports: {paths().discrepancy_reports}/<report>/latest.html\n"
@@ -480,10 +505,14 @@ def cmd_status(args) -> int:
         return 0
     with warehouse.connect(db, read_only=True) as con:
         rows = report_status(con)
-    print(f"{'report':28} {'last loaded':20} {'tables':>6} {'loads':>5}  {'version':30} gate")
+        coverage = _coverage_by_report(con, [row["report_id"] for row in rows]) if rows and con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'table_coverage'"
+        ).fetchone()[0] else {}
+    print(f"{'report':28} {'last loaded':20} {'tables':>6} {'loads':>5}  {'version':30} gate suites")
     for row in rows:
         print(f"{row['report_id']:28} {str(row['loaded_at'])[:19]:20} {row['tables'] or 0:>6} {row['loads']:>5}  "
               f"{str(row['load_id']):30} {row['gate']}")
+        print(f"{'':28} tables: {coverage.get(row['report_id'], '-')}")
         print(f"{'':28} {row['status']}")
     return 0
 

@@ -18,6 +18,7 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from .parsing.coverage import required_fact_types
 from .parsing.extractors import all_extractors
 from .parsing.reader import Report, ReportFormatError, check_layout, read_report
 from .parsing.registry import ReportEntry, file_sha256
@@ -40,6 +41,7 @@ def parse_entry(entry: ReportEntry, reports_dir: Path) -> tuple[Report, dict[str
         raise ReportFormatError(path, f"registered as {entry.report_id!r} in the registry, but the file is missing")
     started = time.perf_counter()
     report = read_report(entry.report_id, path, entry.encoding, entry.family)
+    report.required_fact_types = required_fact_types(entry.family)
     if not report.tables:
         raise ReportFormatError(path, "no tab-separated tables found: is this a report export?")
     errors = [i for i in check_layout(report) if i.severity == "error"]

@@ -21,6 +21,12 @@ from __future__ import annotations
 import duckdb
 
 from .faults import checkpoint
+from .gate.suites import ERROR, NOT_CHECKED, PASS, WARN
+
+# Suite verdicts that let a report be published: a suite with no row to check blocks nothing (the
+# fact_coverage suite fails when a required fact type yields no rows).
+PUBLISHABLE = (PASS, WARN, NOT_CHECKED)
+VERDICT_LABELS = ((PASS, "passed"), (WARN, "acknowledged"), (ERROR, "failed"), (NOT_CHECKED, "not checked"))
 
 BUILT, BUILDING, FAILED = "built", "building", "failed"
 
@@ -160,7 +166,7 @@ def refusals(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> tuple[dic
                 "(run the gate on the current data); nothing published"
             )
             continue
-        blocking = [f"{suite} ({count} rows)" for suite, severity, count, _, _ in rows if severity not in ("PASS", "WARN")]
+        blocking = [f"{suite} ({count} rows)" for suite, severity, count, _, _ in rows if severity not in PUBLISHABLE]
         if blocking:
             refused[report_id] = f"{report_id}: gate failed on version {load_id} ({', '.join(blocking)}); not published"
             continue
@@ -249,7 +255,7 @@ def report_status(con: duckdb.DuckDBPyConnection) -> list[dict]:
         severities = (verdict or {}).get("counts", {})
         current_verdict = None
         if verdict and build and verdict["load_id"] == build[0] and build[1] == BUILT:
-            current_verdict = "ERROR" if any(k not in ("PASS", "WARN") for k in severities) else (
+            current_verdict = "ERROR" if any(k not in PUBLISHABLE for k in severities) else (
                 "WARN" if "WARN" in severities else "PASS")
         if pub and build and pub["load_id"] == build[0] and build[0] == load_id:
             state = f"published ({pub['verdict']})"
@@ -267,7 +273,7 @@ def report_status(con: duckdb.DuckDBPyConnection) -> list[dict]:
                 f"version {pub['load_id']} stays published" if pub else "nothing published")
         out.append(dict(
             report_id=report_id, loaded_at=loaded_at, load_id=load_id, tables=tables, loads=load_count,
-            gate=", ".join(f"{k} {v}" for k, v in sorted(severities.items())) or "-",
+            gate=", ".join(f"{severities[k]} {label}" for k, label in VERDICT_LABELS if k in severities) or "-",
             gate_load_id=(verdict or {}).get("load_id"), published_load_id=pub["load_id"] if pub else None,
             status=state,
         ))

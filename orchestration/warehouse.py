@@ -365,13 +365,21 @@ class LoadResult:
 
 def extract_all(report: Report, extractors: list[Extractor] | None = None) -> dict[str, list[dict]]:
     """Run every extractor; a parser failure names the report's file."""
+    from .parsing.coverage import derive_coverage
+
+    extractors = extractors or all_extractors()
     out: dict[str, list[dict]] = {}
-    for extractor in extractors or all_extractors():
-        rows = extractor.extract(report)
-        unknown = {k for r in rows for k in r} - set(extractor.columns)
+    for extractor in extractors:
+        if extractor.extract is not None:
+            out[extractor.table] = extractor.extract(report)
+    derived = [e for e in extractors if e.extract is None]
+    if derived:  # coverage: what the extractors above made of each table
+        coverage = derive_coverage(report, out, fact_extractors(extractors))
+        out.update({e.table: coverage[e.table] for e in derived})
+    for extractor in extractors:
+        unknown = {k for r in out[extractor.table] for k in r} - set(extractor.columns)
         if unknown:
             raise ValueError(f"{extractor.table} extractor produced undeclared columns {sorted(unknown)}")
-        out[extractor.table] = rows
     return out
 
 

@@ -116,12 +116,13 @@ def test_acknowledged_discrepancy_warns_and_stale_acknowledgement_errors(pipelin
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     try:
         failing = con.execute(
-            "select check_id, expected, found, source_line from reconciliation.rec_execution_rows "
-            "where report_id = ? and not is_consistent", [MUTATED]
+            "select identity_name, label_path, column_label, measure_name, expected, found, source_line "
+            "from reconciliation.rec_execution_rows where report_id = ? and not is_consistent", [MUTATED]
         ).fetchall()
         assert len(failing) == 1
-        check_id, expected, found, line = failing[0]
-        ack = {"model": "rec_execution_rows", "report_id": MUTATED, "check_id": check_id, "source_line": line,
+        identity, path, column, measure, expected, found, line = failing[0]
+        ack = {"model": "rec_execution_rows", "report_id": MUTATED, "identity": identity, "label_path": path,
+               "column": column, "measure": measure, "source_line": line,
                "expected": str(expected), "found": str(found), "reason": "test: printed balance does not match"}
         (expectations / "acknowledged.yaml").write_text(yaml.safe_dump({"acknowledged": [ack]}, allow_unicode=True))
         validator = GateValidator(tmp_path / "gx")
@@ -147,13 +148,14 @@ def test_acknowledged_discrepancy_warns_and_stale_acknowledgement_errors(pipelin
 REC_COLUMNS = (
     "report_id varchar, check_id varchar, identity_name varchar, table_no integer, table_name varchar, "
     "row_label varchar, measure_name varchar, source_line integer, other_lines varchar, expected decimal(38,4), "
-    "found decimal(38,4), difference decimal(38,4), tolerance decimal(38,4), unit varchar, is_consistent boolean"
+    "found decimal(38,4), difference decimal(38,4), tolerance decimal(38,4), unit varchar, is_consistent boolean, "
+    "label_path varchar, column_label varchar"
 )
 
 
 def _rec(report, check, line, expected, found, consistent, table_no=3):
     return (report, check, "parent_total", table_no, "T", f"row {check}", "budget_won", line, "1,2", expected, found,
-            None if expected is None else float(found) - float(expected), 0, "원", consistent)
+            None if expected is None else float(found) - float(expected), 0, "원", consistent, f"T: row {check}", None)
 
 
 def _scratch_warehouse(path: Path, expectations: Path) -> list[str]:
@@ -174,11 +176,11 @@ def _scratch_warehouse(path: Path, expectations: Path) -> list[str]:
         _rec("r-c", "c1", 30, "7.0000", "7.0000", True, table_no=None),
     ]
     acknowledged = [
-        {"model": "rec_scratch", "report_id": "r-a", "check_id": "c3", "expected": "1893692000", "found": "1893693000", "reason": "proven"},
-        {"model": "rec_scratch", "report_id": "r-a", "check_id": "c8", "expected": "6", "found": "8", "reason": "proven"},
-        {"model": "rec_scratch", "report_id": "r-b", "check_id": "c5", "expected": "2", "found": "4", "reason": "old amounts"},
-        {"model": "rec_scratch", "report_id": "r-b", "check_id": "c6", "expected": "4", "found": "5", "reason": "fixed since"},
-        {"model": "rec_scratch", "report_id": "r-c", "check_id": "gone", "expected": "1", "found": "2", "reason": "no check"},
+        {"model": "rec_scratch", "report_id": "r-a", "identity": "parent_total", "label_path": "T: row c3", "measure": "budget_won", "expected": "1893692000", "found": "1893693000", "reason": "proven"},
+        {"model": "rec_scratch", "report_id": "r-a", "identity": "parent_total", "label_path": "T: row c8", "measure": "budget_won", "expected": "6", "found": "8", "reason": "proven"},
+        {"model": "rec_scratch", "report_id": "r-b", "identity": "parent_total", "label_path": "T: row c5", "measure": "budget_won", "expected": "2", "found": "4", "reason": "old amounts"},
+        {"model": "rec_scratch", "report_id": "r-b", "identity": "parent_total", "label_path": "T: row c6", "measure": "budget_won", "expected": "4", "found": "5", "reason": "fixed since"},
+        {"model": "rec_scratch", "report_id": "r-c", "identity": "parent_total", "label_path": "T: row gone", "measure": "budget_won", "expected": "1", "found": "2", "reason": "no check"},
     ]
     fact = [
         ("r-a", "f1", 10, "천원", 1000, 50.0), ("r-a", "f2", 11, "달러", 5, 50.0),  # unit not in set
@@ -188,7 +190,7 @@ def _scratch_warehouse(path: Path, expectations: Path) -> list[str]:
     con = duckdb.connect(str(path))
     con.execute("create schema reconciliation; create schema marts")
     con.execute(f"create table reconciliation.rec_scratch ({REC_COLUMNS})")
-    con.executemany(f"insert into reconciliation.rec_scratch values ({', '.join(['?'] * 15)})", rec)
+    con.executemany(f"insert into reconciliation.rec_scratch values ({', '.join(['?'] * 17)})", rec)
     con.execute("create table marts.fact_rows (report_id varchar, row_id varchar, source_line integer, unit varchar, "
                 "budget_won decimal(38,0), rate_reported decimal(38,4), table_name varchar)")
     con.executemany("insert into marts.fact_rows values (?, ?, ?, ?, ?, ?, 'F')", fact)
@@ -273,9 +275,9 @@ def test_batched_gate_equals_validating_each_report_alone(tmp_path, monkeypatch)
             ("r-a", "r-a|c2", "ERROR", "discrepancy"), ("r-a", "r-a|c3", "WARN", "acknowledged"),
             ("r-a", "r-a|c4", "ERROR", "consistent"),  # consistent, but without a source line
             ("r-a", "r-a|c8", "ERROR", "acknowledged"),  # the ERROR of its missing line wins over the WARN
-            ("r-b", "None|c6", "ERROR", "stale_acknowledgement"), ("r-b", "r-b|c5", "ERROR", "stale_acknowledgement"),
+            ("r-b", "None|parent_total · T: row c6 · budget_won", "ERROR", "stale_acknowledgement"), ("r-b", "r-b|c5", "ERROR", "stale_acknowledgement"),
             ("r-b", "r-b|c7", "ERROR", "consistent"), ("r-b", "r-b|c7", "ERROR", "consistent"),
-            ("r-c", "None|gone", "ERROR", "stale_acknowledgement"),
+            ("r-c", "None|parent_total · T: row gone · budget_won", "ERROR", "stale_acknowledgement"),
         ]
         assert sorted(r[2] for r in failed if r[1] == "fct_scratch") == ["r-a|f2", "r-b|f1", "r-b|f2", "r-c|f1", "r-c|f1"]
         amounts = {r[2]: (r[11], r[12]) for r in failed if r[1] == "rec_scratch"}

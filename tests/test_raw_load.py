@@ -174,6 +174,8 @@ def test_a_failing_load_in_a_committed_group_keeps_what_was_there(seeds, tmp_pat
         return original(*args, **kwargs)
 
     monkeypatch.setattr(ingest_module, "replace_report", failing)
+    # One group of three whatever the machine's load: the timed commit would split it on a slow machine.
+    monkeypatch.setattr(ingest_module, "GROUP_SECONDS", 600.0)
     yielded = []
     with warehouse.connect(db) as con, pytest.raises(RuntimeError, match="disk full"):
         for result in ingest_many(con, entries, seeds / "reports", workers=2):

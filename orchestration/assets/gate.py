@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..gate.discrepancy_report import write_discrepancy_report
 from ..gate.results import failed_rows_of_reports, run_gate
-from ..gate.suites import ERROR, PASS, WARN, GateValidator, load_suites
+from ..gate.suites import ERROR, NOT_CHECKED, PASS, WARN, GateValidator, load_suites, verdict_label
 from ..faults import checkpoint
 from ..notifications import prepare_gate_notifications, send_notifications
 from ..partitions import reports_partitions
@@ -78,7 +78,8 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             reports.append(write_discrepancy_report(con, report_gate.report_id, run_id, home.discrepancy_reports))
             summaries.append(
                 f"**{report_gate.report_id}**: {report_gate.severity} "
-                f"({sum(r.severity == PASS for r in report_gate.results)}/{len(report_gate.results)} suites pass)"
+                f"({sum(r.severity == PASS for r in report_gate.results)}/{len(report_gate.results)} suites pass, "
+                f"{sum(r.severity == NOT_CHECKED for r in report_gate.results)} not checked)"
             )
         failures = {suite.name: failed_rows_of_reports(con, run_id, report_ids, suite.name) for suite in SUITES}
         # Notify gate ERRORs from this step, with their rows (run-failure sensors cannot be relied on
@@ -126,14 +127,22 @@ def _clean(metadata: dict) -> dict:
 
 
 def _check_result(suite, gates, failures: pd.DataFrame, docs_url, reports) -> dg.AssetCheckResult:
-    """One check per suite: ERROR if any report fails it, WARN if only acknowledged rows remain."""
-    severities = []
+    """One check per suite: ERROR if any report fails it, WARN if only acknowledged rows remain, and
+    NOT CHECKED when no report had a row to check — shown as a failed WARN check (never as Passed),
+    which does not block publishing."""
+    severities, unchecked = [], []
     for report_gate in gates:
         result = next(r for r in report_gate.results if r.suite.name == suite.name)
         stale = [s for s in report_gate.stale if s["suite"] == suite.name]
         severities.append(ERROR if stale else result.severity)
-    severity = ERROR if ERROR in severities else WARN if WARN in severities else PASS
+        if severities[-1] == NOT_CHECKED:
+            unchecked.append(report_gate.report_id)
+    severity = (ERROR if ERROR in severities else WARN if WARN in severities else PASS if PASS in severities
+                else NOT_CHECKED)
     messages = failures["message"].tolist() if len(failures) else []
+    if severity == NOT_CHECKED:
+        messages = [f"NOT CHECKED: {suite.table} has no rows for {', '.join(unchecked[:LIST_LIMIT])}"
+                    f"{' …' if len(unchecked) > LIST_LIMIT else ''}; nothing was checked, nothing passed"]
     listing = "\n".join(f"- {m}" for m in messages[:50]) or "_none_"
     if len(messages) > 50:
         listing += f"\n- … and {len(messages) - 50} more"
@@ -152,10 +161,13 @@ def _check_result(suite, gates, failures: pd.DataFrame, docs_url, reports) -> dg
         asset_key=GATE_RESULTS,
         check_name=suite.name,
         passed=severity == PASS,
-        severity=dg.AssetCheckSeverity.WARN if severity == WARN else dg.AssetCheckSeverity.ERROR,
+        severity=dg.AssetCheckSeverity.WARN if severity in (WARN, NOT_CHECKED) else dg.AssetCheckSeverity.ERROR,
         description=messages[0] if messages else None,
         metadata=_clean(
             {
+                "verdict": verdict_label(severity),
+                "not_checked_reports": f"{len(unchecked)}: " + ", ".join(unchecked[:LIST_LIMIT])
+                + (" …" if len(unchecked) > LIST_LIMIT else "") if unchecked else None,
                 "table": suite.table,
                 "reports": f"{len(gates)}: " + ", ".join(g.report_id for g in gates[:LIST_LIMIT]) + (" …" if len(gates) > LIST_LIMIT else ""),
                 "rows_checked": sum(

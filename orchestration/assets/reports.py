@@ -4,6 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from ..ingest import POOL_THRESHOLD, ingest_many, parse_workers
+from ..parsing.coverage import TABLE_COVERAGE, UNRECOGNISED, count_classifications, coverage_summary
 from ..parsing.extractors import all_extractors
 from ..parsing.registry import ReportEntry
 from ..parsing.reader import ReportFormatError
@@ -72,6 +73,8 @@ def raw_report(
     totals: dict[str, int] = {e.table: 0 for e in RAW_EXTRACTORS}
     previews: dict[str, list[dict]] = {}
     sources: list[str] = []
+    coverage: list[str] = []  # per report: what became of its tables
+    unrecognised: list[dict] = []
     report_ids = list(context.partition_keys)
     entries = _entries(registry, report_ids)
     workers = parse_workers(len(entries), config.parse_workers)
@@ -94,6 +97,9 @@ def raw_report(
                 f"{entry.report_id}: {len(result.report.lines)} lines, {len(result.report.tables)} tables, "
                 f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"
             )
+            tables = result.rows.get(TABLE_COVERAGE.table) or []
+            coverage.append(f"{entry.report_id}: {len(tables)} tables: {coverage_summary(count_classifications(tables))}")
+            unrecognised += [dict(t, report_id=entry.report_id) for t in tables if t["classification"] == UNRECOGNISED]
             for issue in getattr(result.report, "issues", []) or []:
                 context.log.warning(f"{entry.report_id}: {issue}")
             for table, count in result.load.row_counts.items():
@@ -103,14 +109,28 @@ def raw_report(
                     previews[table] = rows[:8]
     yield dg.MaterializeResult(
         asset_key=["raw", "report_loads"],
-        metadata={"dagster/row_count": len(sources), "reports": markdown_list(sources)},
+        metadata={"dagster/row_count": len(sources), "reports": markdown_list(sources), "table_coverage": markdown_list(coverage)},
     )
     for extractor in RAW_EXTRACTORS:
-        yield dg.MaterializeResult(
-            asset_key=["raw", extractor.table],
-            metadata={
-                "dagster/row_count": totals[extractor.table],
-                "reports": markdown_list(sources),
-                "preview": dg.MetadataValue.md(_preview(previews.get(extractor.table, []))),
-            },
-        )
+        metadata = {
+            "dagster/row_count": totals[extractor.table],
+            "reports": markdown_list(sources),
+            "preview": dg.MetadataValue.md(_preview(previews.get(extractor.table, []))),
+        }
+        if extractor is TABLE_COVERAGE:
+            metadata["table_coverage"] = markdown_list(coverage)
+            metadata["unrecognised_tables"] = dg.MetadataValue.md(_unrecognised(unrecognised))
+        yield dg.MaterializeResult(asset_key=["raw", extractor.table], metadata=metadata)
+
+
+def _unrecognised(tables: list[dict], limit: int = 30) -> str:
+    """The tables that hold numbers no extractor read, with their headers (a Markdown table)."""
+    if not tables:
+        return "_none: every table was extracted or is not a fact table_"
+    lines = ["| report | table | lines | title | header |", "|---|---|---|---|---|"]
+    for t in tables[:limit]:
+        cells = [t["report_id"], str(t["table_no"]), f'{t["first_line"]}-{t["last_line"]}', t.get("title") or "", t["header"]]
+        lines.append("| " + " | ".join(c.replace("|", "/")[:60] for c in cells) + " |")
+    if len(tables) > limit:
+        lines.append(f"\n… and {len(tables) - limit} more (raw.table_coverage)")
+    return "\n".join(lines)

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import duckdb
 
+from ..parsing.coverage import count_classifications, coverage_summary
+from .suites import NOT_CHECKED, verdict_label
+
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
@@ -112,6 +115,23 @@ def _charts(con, report_id: str) -> list[str]:
     return [c for c in charts if c]
 
 
+def _coverage(con, report_id: str) -> dict | None:
+    """The report's table coverage and the required fact types it did not yield (None before coverage existed)."""
+    if not _exists(con, "raw", "table_coverage"):
+        return None
+    tables = con.execute(
+        "select table_no, first_line, last_line, classification, title, reason, extractors, header "
+        "from raw.table_coverage where report_id = ? order by table_no",
+        [report_id],
+    ).fetchall()
+    missing = con.execute(
+        "select fact_type, detail from raw.fact_coverage where report_id = ? and not is_satisfied order by fact_type", [report_id]
+    ).fetchall() if _exists(con, "raw", "fact_coverage") else []
+    counts = count_classifications([{"classification": t[3]} for t in tables])
+    summary = f"{len(tables)} tables: {coverage_summary(counts)} (unrecognised: they hold numbers no extractor read)"
+    return {"tables": tables, "missing": missing, "summary": summary}
+
+
 def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run_id: str, out_dir: Path) -> Path:
     """Write `<run>.html` and `<run>.md` (and `latest.*`) for one report; returns the HTML path."""
     rows = con.execute(
@@ -136,9 +156,19 @@ def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run
     verdict = "BLOCKED: not published" if blocking else "published" + (" with acknowledged discrepancies" if acknowledged else "")
 
     md = [f"# Discrepancy report — {report_id}", "", f"{title or ''}", "", f"**Verdict: {verdict}** (run `{run_id}`)", ""]
-    md += ["| suite | severity | rows checked | failed | acknowledged |", "|---|---|---|---|---|"]
-    md += [f"| {s} | {sev} | {n} | {f} | {a} |" for s, sev, n, f, a in results]
+    unchecked = [r[0] for r in results if r[1] == NOT_CHECKED]
+    md += ["| suite | verdict | rows checked | failed | acknowledged |", "|---|---|---|---|---|"]
+    md += [f"| {s} | {verdict_label(sev)} | {n} | {f} | {a} |" for s, sev, n, f, a in results]
     md.append("")
+    if unchecked:
+        md += [f"**Not checked** (no rows, so nothing passed): {', '.join(unchecked)}", ""]
+    coverage = _coverage(con, report_id)
+    if coverage:
+        md += ["## Table coverage", "", coverage["summary"], ""]
+        md += [f"- table {t[0]} (lines {t[1]}-{t[2]}) **{t[3]}**: {t[4] or ''} {('— ' + t[5]) if t[5] else ''}".rstrip()
+               for t in coverage["tables"] if t[3] != "extracted"][:60]
+        md += [f"- **required fact type {f[0]} yielded no rows**: {f[1]}" for f in coverage["missing"]]
+        md.append("")
     for row in rows:
         status = row[2] or row[1]
         md.append(f"- **{status}** `{row[0]}` — {row[13]}")
@@ -151,13 +181,26 @@ def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run
         f"<h1>Discrepancy report — {html.escape(report_id)}</h1>",
         f"<p>{html.escape(title or '')}</p>",
         f"<p class='verdict {'bad' if blocking else 'good'}'><b>Verdict: {html.escape(verdict)}</b> — run <code>{html.escape(run_id)}</code></p>",
-        "<table><tr><th>suite</th><th>severity</th><th>rows checked</th><th>failed</th><th>acknowledged</th></tr>",
+        "<table><tr><th>suite</th><th>verdict</th><th>rows checked</th><th>failed</th><th>acknowledged</th></tr>",
     ]
     body += [
-        f"<tr class='{html.escape(sev)}'><td>{html.escape(s)}</td><td>{sev}</td><td>{n}</td><td>{f}</td><td>{a}</td></tr>"
+        f"<tr class='{html.escape(sev)}'><td>{html.escape(s)}</td><td>{verdict_label(sev)}</td><td>{n}</td><td>{f}</td><td>{a}</td></tr>"
         for s, sev, n, f, a in results
     ]
     body.append("</table>")
+    if unchecked:
+        body.append(f"<p class='not-checked'><b>Not checked</b> (no rows, so nothing passed): {html.escape(', '.join(unchecked))}</p>")
+    if coverage:
+        body.append(f"<h2>Table coverage</h2><p>{html.escape(coverage['summary'])}</p>")
+        body += [f"<p class='verdict bad'><b>Required fact type {html.escape(f[0])} yielded no rows</b>: {html.escape(f[1])}</p>"
+                 for f in coverage["missing"]]
+        body.append("<table><tr><th>table</th><th>lines</th><th>classification</th><th>title</th><th>extractor / reason</th><th>header</th></tr>")
+        body += [
+            f"<tr class='{html.escape(t[3])}'><td>{t[0]}</td><td>{t[1]}-{t[2]}</td><td>{html.escape(t[3])}</td>"
+            f"<td>{html.escape(t[4] or '')}</td><td>{html.escape(t[6] or t[5] or '')}</td><td>{html.escape(t[7] or '')}</td></tr>"
+            for t in coverage["tables"]
+        ]
+        body.append("</table>")
     for chart in _charts(con, report_id):
         body.append(f"<figure>{chart}</figure>")
     body.append("<h2>Findings</h2>" if rows else "<h2>Findings</h2><p>Every identity holds.</p>")
@@ -185,7 +228,7 @@ def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run
         f"<title>Discrepancies — {html.escape(report_id)}</title><style>"
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px}"
-        "tr.ERROR td{background:#fdecea}tr.WARN td{background:#fff8e1}"
+        "tr.ERROR td{background:#fdecea}tr.WARN td{background:#fff8e1}tr.NOT_CHECKED td,tr.unrecognised td{background:#eef2f7}"
         ".verdict.bad{color:#b71c1c}.verdict.good{color:#1b5e20}"
         "section{border-left:4px solid #999;padding-left:1em;margin:1.5em 0}"
         "section.discrepancy,section.stale_acknowledgement,section.failed{border-color:#c0392b}"

@@ -20,8 +20,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .acknowledgements import ACKNOWLEDGED, CONSISTENT, STALE, classify, load_acknowledgements
-from .suites import ERROR, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites
+from .acknowledgements import ACKNOWLEDGED, CONSISTENT, CONTENT_COLUMNS, STALE, classify, load_acknowledgements, row_keys
+from .suites import ERROR, NOT_CHECKED, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites
 
 GATE_DDL = """
 create schema if not exists gate;
@@ -70,6 +70,8 @@ def describe(report_id: str, row: dict, suite: Suite) -> str:
             text += f", tolerance {row['tolerance']})" if _value(row, "tolerance") is not None else ")"
     if _value(row, "other_lines"):
         text += f"; parts on lines {row['other_lines']}"
+    if _value(row, "detail"):
+        text += f": {row['detail']}"
     if row.get("gate_status") == STALE and row.get("acknowledgement"):
         text += f" — stale acknowledgement: {row['acknowledgement']}"
     elif not row.get("gate_status") and row.get("failed_expectation"):
@@ -149,9 +151,12 @@ def run_gate(
         if log:
             for gate in batch_gates:  # one line per report: a log event per report and suite is slow in Dagster
                 shown = [f"{r.suite.name}: {r.severity} ({r.row_count} rows, {len(r.failing_rows)} flagged)"
-                         for r in gate.results if r.severity != PASS or len(r.failing_rows)]
+                         for r in gate.results if r.severity not in (PASS, NOT_CHECKED) or len(r.failing_rows)]
                 passing = sum(r.severity == PASS and not len(r.failing_rows) for r in gate.results)
-                log(f"{gate.report_id}: {gate.severity}; " + "; ".join(shown + [f"{passing} more suites pass"]))
+                unchecked = [r.suite.name for r in gate.results if r.severity == NOT_CHECKED]
+                log(f"{gate.report_id}: {gate.severity}; " + "; ".join(
+                    shown + [f"{passing} more suites pass"]
+                    + ([f"{len(unchecked)} not checked (no rows): {', '.join(unchecked)}"] if unchecked else [])))
     return gates
 
 
@@ -238,6 +243,13 @@ def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
                 f"case when is_consistent then null else cast({_q(c)} as varchar) end as {_q(c)}"
                 for c in ("expected", "found") if c not in shape.narrow
             ]
+            # the content key of inconsistent rows, and of every row of a report this model has acknowledgements for
+            acked = sorted({a.report_id for a in acknowledgements if a.model == suite.model} & set(batch))
+            acked_sql = "[" + ", ".join("'" + r.replace("'", "''") + "'" for r in acked) + "]::varchar[]"
+            select += [
+                f"case when is_consistent and not list_contains({acked_sql}, report_id) then null else {_q(c)} end as {_q(c)}"
+                for c in CONTENT_COLUMNS if c in shape.columns and c not in shape.narrow
+            ]
         select.append("rowid as __gate_rowid")
         # In table order: the semi join on report ids does not keep it, and failed rows are recorded in this order.
         frame = con.execute(f"select {', '.join(select)} from {suite.table} {where} order by rowid", [batch]).df()
@@ -291,15 +303,16 @@ def _full_select(suite: Suite) -> str:
 def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str]):
     """`classify` for every row of the frame, run on the rows it can say anything about: the
     inconsistent ones and those an acknowledgement names (a consistent row is `consistent`)."""
-    acked = {(a.report_id, a.check_id) for a in acknowledgements if a.model == model}
+    acked = {a.key for a in acknowledgements if a.model == model}
     consistent = frame["is_consistent"]
     settled = consistent.to_numpy(dtype=bool, copy=True) if consistent.dtype == bool else np.array([bool(v) for v in consistent], dtype=bool)
     if acked and len(frame):
-        maybe = np.flatnonzero(settled & frame["check_id"].isin({c for _, c in acked}).to_numpy())
-        named = [k in acked for k in zip(frame["report_id"].to_numpy()[maybe], frame["check_id"].to_numpy()[maybe])]
+        maybe = np.flatnonzero(settled & frame["report_id"].isin({k[0] for k in acked}).to_numpy())
+        named = [k in acked for k in row_keys(frame.iloc[maybe])]
         settled[maybe[np.array(named, dtype=bool)]] = False
     todo = np.flatnonzero(~settled)
-    subset = frame.iloc[todo][["report_id", "check_id", "is_consistent", "expected", "found"]]
+    subset = frame.iloc[todo][["report_id", "check_id", "is_consistent", "expected", "found"]
+                              + [c for c in CONTENT_COLUMNS if c in frame]]
     for column in ("expected", "found"):
         subset[column] = subset[column].map(plain_decimal).astype(object)
     classified, stale = classify(subset, model, acknowledgements, set(batch))

@@ -20,6 +20,14 @@ import numpy as np
 import pandas as pd
 
 ERROR, WARN, PASS = "ERROR", "WARN", "PASS"
+# A suite that had no row to check for a report: it did not pass, it was not checked (gate.check_results
+# stores it as its severity). It does not block publishing; coverage and required fact types say why.
+NOT_CHECKED = "NOT_CHECKED"
+
+
+def verdict_label(severity: str) -> str:
+    """How a suite verdict reads to people: PASSED, ACKNOWLEDGED (WARN), FAILED (ERROR), NOT CHECKED."""
+    return {PASS: "PASSED", WARN: "ACKNOWLEDGED", ERROR: "FAILED", NOT_CHECKED: "NOT CHECKED"}.get(severity, severity)
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,9 @@ class SuiteResult:
         failed = [o.severity for o in self.outcomes if not o.success]
         if ERROR in failed:
             return ERROR
-        return WARN if failed else PASS
+        if failed:
+            return WARN
+        return PASS if self.row_count else NOT_CHECKED
 
 
 class GateValidator:

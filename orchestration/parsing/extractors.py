@@ -21,7 +21,7 @@ class Extractor:
     description: str
     columns: dict[str, str]  # column name -> DuckDB type, report_id first
     key: tuple[str, ...]  # unique per row
-    extract: Callable[[Report], list[dict]]
+    extract: Callable[[Report], list[dict]] | None  # None: derived from the other extractors' rows (coverage)
 
 
 def _lines(report: Report) -> list[dict]:
@@ -146,10 +146,10 @@ REPORT_ROWS = Extractor(
 
 
 def all_extractors() -> list[Extractor]:
-    """Every raw table, reader tables first. Fact extractors register themselves in their modules."""
-    from . import budget_execution, budget_plan, kpi, performance_targets, profiles, project_funding  # noqa: F401
+    """Every raw table: reader tables, fact tables (registered in their modules), then coverage."""
+    from . import budget_execution, budget_plan, coverage, kpi, performance_targets, profiles, project_funding  # noqa: F401
 
     extractors = [REPORT_LINES, REPORT_TABLES, REPORT_ROWS]
     for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets, profiles):
         extractors.append(module.EXTRACTOR)
-    return extractors
+    return extractors + [coverage.TABLE_COVERAGE, coverage.FACT_COVERAGE]  # derived from the rows above

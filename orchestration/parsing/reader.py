@@ -81,6 +81,7 @@ class Report:
     encoding: str | None = None  # the codec the file was decoded with (detected for `auto`)
     issues: list["Issue"] = field(default_factory=list)  # layout problems found by check_layout
     family: str | None = None  # registry family: selects the profile (profiles.py); None = all merged
+    required_fact_types: tuple[str, ...] = ()  # from the family profile (parsing/coverage.py)
 
     def line(self, number: int) -> str:
         return self.lines[number - 1]

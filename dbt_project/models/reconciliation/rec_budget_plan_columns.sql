@@ -141,11 +141,13 @@ changes as (
 )
 
 select
+    {{ row_content('column_totals') }},
     *,
     abs(difference) <= tolerance as is_consistent
 from column_totals
 union all
 select
+    {{ row_content('changes') }},
     report_id,
     check_id,
     identity_name,

@@ -163,11 +163,13 @@ missing_rows as (
 )
 
 select
+    {{ row_content('cell_checks') }},
     *,
     abs(difference) <= tolerance as is_consistent
 from cell_checks
 union all
 select
+    {{ row_content('missing_rows') }},
     *,
     false as is_consistent
 from missing_rows

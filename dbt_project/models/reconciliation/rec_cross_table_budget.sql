@@ -330,6 +330,7 @@ checks as (
 )
 
 select
+    {{ row_content('checks') }},
     report_id,
     check_id,
     identity_name,

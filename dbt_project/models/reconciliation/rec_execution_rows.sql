@@ -79,6 +79,12 @@ rate as (
     from rates
 )
 
-select * from balance
+select
+    {{ row_content('balance') }},
+    *
+from balance
 union all
-select * from rate
+select
+    {{ row_content('rate') }},
+    *
+from rate

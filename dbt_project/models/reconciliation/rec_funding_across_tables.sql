@@ -311,6 +311,7 @@ tables as (
 )
 
 select
+    {{ row_content('checks', "'fct_project_funding'") }},
     checks.report_id,
     checks.check_id,
     checks.identity_name,

@@ -66,6 +66,7 @@ periods as (
 )
 
 select
+    {{ row_content('counts') }},
     counts.report_id,
     counts.check_id,
     counts.identity_name,
@@ -88,6 +89,7 @@ left join child_lines
     on counts.report_id = child_lines.report_id and counts.row_id = child_lines.parent_row_id
 union all
 select
+    {{ row_content('periods') }},
     report_id,
     check_id,
     identity_name,

@@ -12,6 +12,7 @@ with kpi as (
 )
 
 select
+    {{ row_content('kpi', "'fct_kpi_attainment'") }},
     report_id,
     'kpi_rate:' || row_id as check_id,
     'reported_rate_matches_computed' as identity_name,

@@ -25,6 +25,7 @@ children as (
 )
 
 select
+    {{ row_content('parent') }},
     parent.report_id,
     'parent_total:' || parent.fact_table || ':' || parent.row_id || ':' || parent.measure_name as check_id,
     'total_equals_sum_of_children' as identity_name,

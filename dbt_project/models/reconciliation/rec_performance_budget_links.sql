@@ -148,6 +148,7 @@ matched as (
 )
 
 select
+    {{ row_content('matched', "'fct_performance_target'") }},
     matched.report_id,
     matched.check_id,
     'budget_equals_program_budget_total' as identity_name,

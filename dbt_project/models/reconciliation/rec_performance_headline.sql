@@ -168,6 +168,7 @@ checks as (
 )
 
 select
+    {{ row_content('checks', "'fct_performance_target'") }},
     report_id,
     check_id,
     identity_name,

@@ -125,6 +125,7 @@ checks as (
 )
 
 select
+    {{ row_content('checks', "'fct_performance_target'") }},
     checks.report_id,
     checks.check_id,
     'summary_equals_body' as identity_name,

@@ -135,6 +135,7 @@ checks as (
 )
 
 select
+    {{ row_content('checks', "'fct_performance_target'") }},
     checks.report_id,
     checks.check_id,
     checks.identity_name,
