@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export BUDGET_RECON_HOME ?= $(CURDIR)/var
 export DAGSTER_HOME ?= $(BUDGET_RECON_HOME)/dagster
 
-.PHONY: run test lint dbt-build ui bench clean
+.PHONY: run test lint dbt-build ui docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ dbt-build: $(STAMP)
 ui: $(STAMP)
 	$(BIN)/budget-recon sync
 	$(BIN)/dagster dev -w workspace.yaml
+
+# dbt's documentation site, served on 127.0.0.1:8080.
+docs: $(STAMP)
+	$(BIN)/budget-recon docs
 
 # Benchmark of every stage on generated corpora of 1, 10, 100 and 1000 reports (bench/RESULTS.md).
 # SIZES=1,10 for a quick run.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from .assets.export import export
 from .assets.gate import gate
 from .assets.published import published
 from .assets.reports import raw_report
@@ -40,7 +41,7 @@ full_refresh = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[raw_report, warehouse_models, gate, published],
+    assets=[raw_report, warehouse_models, gate, published, export],
     jobs=[process_reports, full_refresh],
     # Every step holds the single `duckdb_warehouse` pool slot, so steps never run in parallel:
     # a process per step would only add start-up time (~10 s per step here).

@@ -71,11 +71,42 @@ def publish_reports(con, report_ids: list[str], tables: list[str]) -> dict[str, 
                 f"select report_id, count(*) from published.{table} where {selected} group by 1", [report_ids]
             ).fetchall():
                 counts[report_id][table] = count
+        record_report_versions(con, report_ids)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return counts
+
+
+# --- published.report_versions (the shared contract's table; minimal stand-in for the export) ---
+# Which version of each report is published: one row per report, replaced with its rows. The load id
+# stands in as the raw load's file_sha256 + '@' + loaded_at until loads carry their own load_id.
+REPORT_VERSIONS_DDL = """
+create table if not exists published.report_versions (
+    report_id varchar, load_id varchar, file_sha256 varchar, verdict varchar, gate_run_id varchar,
+    published_at timestamp
+)
+"""
+
+
+def record_report_versions(con, report_ids: list[str]) -> None:
+    """Inside `publish_reports`' transaction: the version of each report just published."""
+    con.execute(REPORT_VERSIONS_DDL)
+    con.execute("delete from published.report_versions where report_id in (select unnest(?::varchar[]))", [report_ids])
+    con.execute(
+        """
+        insert into published.report_versions
+        select d.report_id, d.file_sha256 || '@' || cast(d.last_loaded_at as varchar), d.file_sha256,
+               case when bool_or(g.severity = 'WARN') then 'WARN' else 'PASS' end, max(g.run_id), now()::timestamp
+        from marts.dim_report as d
+        left join gate.check_results as g on g.report_id = d.report_id and g.is_latest
+        where d.report_id in (select unnest(?::varchar[]))
+        group by d.report_id, d.file_sha256, d.last_loaded_at
+        """,
+        [report_ids],
+    )
+# --- end of published.report_versions ---
 
 
 @dg.multi_asset(
