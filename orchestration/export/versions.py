@@ -98,7 +98,7 @@ def published_version(con: duckdb.DuckDBPyConnection, report_id: str) -> Publish
 
     Raises NotExportable when the report was never published (never verified)."""
     if not _has_table(con, "published", "report_versions"):
-        raise NotExportable(f"{report_id}: nothing has been published yet (run `budget-recon run` first)")
+        raise NotExportable(f"{report_id}: no publication has been recorded yet (run `budget-recon run` to verify and publish)")
     row = con.execute(
         "select load_id, file_sha256, verdict, gate_run_id, published_at from published.report_versions where report_id = ?",
         [report_id],
@@ -112,7 +112,9 @@ def published_version(con: duckdb.DuckDBPyConnection, report_id: str) -> Publish
     latest = current_load(con, report_id)
     if latest is not None and latest[0] != load_id:
         status, run_id = _gate_on(con, report_id, latest[0])
-        # Without load ids on verdicts, the latest verdict is the current load's only if it is newer than the publication.
+        # A newer load that passed but is not published (its publishing failed or has not run) is not
+        # verified data as far as an export goes. Without load ids on verdicts (gate.check_results
+        # before the shared contract), the latest verdict stands for the latest load.
         if status == "passed":
             status = "not checked"
         current = CurrentLoad(load_id=latest[0], file_sha256=latest[1], loaded_at=latest[2], gate_status=status, gate_run_id=run_id)
