@@ -62,6 +62,7 @@ def exported(tmp_path_factory):
         }
         assert main(["export", "--to", str(base / "packages")]) == 0
         assert main(["export", "--to", str(base / "workbooks"), "--format", "xlsx"]) == 0
+        asset_run = _export_job(STI)
         asset_package = json.loads((home / "exports" / "packages" / STI / "datapackage.json").read_text(encoding="utf-8"))
 
         registry = yaml.safe_load((seeds / "reports.yaml").read_text(encoding="utf-8"))
@@ -79,6 +80,7 @@ def exported(tmp_path_factory):
         exit_code = main(["export", "--report", STI, "--report", NEVER, "--to", str(stale_package)])
         xlsx_code = main(["export", "--report", STI, "--to", str(base / "after" / "workbooks"), "--format", "xlsx"])
     return {
+        "asset_run": asset_run,
         "base": base,
         "home": home,
         "db": home / "warehouse.duckdb",
@@ -89,6 +91,21 @@ def exported(tmp_path_factory):
         "xlsx_code": xlsx_code,
         "second_run": second,
     }
+
+
+def _export_job(report_id: str):
+    """The `export_reports` job for one report partition, through Dagster."""
+    import dagster as dg
+
+    from orchestration.cli import prepare_environment
+    from orchestration.definitions import defs
+
+    prepare_environment()
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("export_reports").execute_in_process(instance=instance, partition_key=report_id)
+        events = [e.event_specific_data.materialization for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
+    return {"success": result.success, "materialized": sorted("/".join(m.asset_key.path) for m in events),
+            "metadata": {"/".join(m.asset_key.path): m.metadata for m in events}}
 
 
 def published_rows(db: Path, table: str, report_id: str, columns: list[str]) -> list[tuple]:
@@ -186,6 +203,9 @@ def test_broken_package_fails_validation(exported, tmp_path):
 
 
 def test_dagster_export_assets_wrote_the_same_package(exported):
+    run = exported["asset_run"]
+    assert run["success"] and run["materialized"] == ["export/data_package", "export/workbook"]
+    assert run["metadata"]["export/data_package"]["dagster/row_count"].value > 0
     package = exported["asset_package"]
     assert package["name"] == STI and package["dataVersion"]["isLatest"] is True
     assert (exported["home"] / "exports" / "workbooks" / f"{STI}.xlsx").exists()
