@@ -18,7 +18,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 # Debian's PostgreSQL 15, which the tests start a server of their own from (tests/postgres_server.py).
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint dbt-build ui bench clean postgresql
+.PHONY: run test lint dbt-build ui docs bench clean postgresql
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ dbt-build: $(STAMP) $(MANIFEST)
 ui: $(STAMP) $(MANIFEST)
 	$(BIN)/budget-recon sync
 	$(BIN)/dagster dev -w workspace.yaml
+
+# dbt's documentation site, served on 127.0.0.1:8080.
+docs: $(STAMP)
+	$(BIN)/budget-recon docs
 
 # Benchmark of every stage on generated corpora of 1, 10, 100 and 1000 reports (bench/RESULTS.md).
 # SIZES=1,10 for a quick run.

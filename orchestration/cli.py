@@ -5,6 +5,8 @@
     budget-recon status
     budget-recon sync          (register report partitions with the Dagster instance)
     budget-recon dbt-build     (load the bundled reports into a scratch warehouse and `dbt build` it)
+    budget-recon export [--report ID ...] --to DIR [--format package|xlsx]
+    budget-recon docs [--port N] [--no-serve]
 
 Exit status is non-zero when a run fails or any gate check fails with ERROR severity.
 """
@@ -550,6 +552,50 @@ def cmd_dbt_build(args) -> int:
     return subprocess.call([str(dbt), "build", "--profiles-dir", str(DBT_PROJECT_DIR)], cwd=DBT_PROJECT_DIR, env=env)
 
 
+def cmd_export(args) -> int:
+    """Export published (verified) reports; a report never verified is refused and named."""
+    from . import warehouse
+    from .export import export_reports
+    from .export.versions import published_report_ids
+
+    db = paths().warehouse
+    if not db.exists():
+        print(f"error: no warehouse yet at {db}: run `budget-recon run` first", file=sys.stderr)
+        return 2
+    with warehouse.connect(db, read_only=True) as con:
+        report_ids = args.report or published_report_ids(con)
+        if not report_ids:
+            print("error: no report has been verified and published yet: nothing to export", file=sys.stderr)
+            return 1
+        result = export_reports(con, report_ids, Path(args.to), args.format)
+    for report_id, done in result.exported.items():
+        version = done["version"]
+        rows = sum(done["rows"].values())
+        which = "current data" if version.is_latest else "LAST VERIFIED version (newer data not verified)"
+        print(f"  exported {report_id}: {rows} rows, gate {version.verdict}, load {version.load_id} ({which}) -> {done['path']}")
+        if not version.is_latest:
+            print(f"           {version.status_note()}")
+    for report_id, reason in result.refused.items():
+        print(f"  NOT exported {reason}", file=sys.stderr)
+    return 1 if result.refused else 0
+
+
+def cmd_docs(args) -> int:
+    """Generate dbt's documentation site and serve it on 127.0.0.1."""
+    from .export import docs
+
+    print("generating dbt docs (dbt docs generate)…", flush=True)
+    target = docs.generate()
+    missing = docs.undocumented(target)
+    if missing:
+        print(f"warning: {len(missing)} models or columns have no description: {', '.join(missing[:20])}"
+              f"{' …' if len(missing) > 20 else ''}")
+    print(f"site: {target / 'index.html'}")
+    if not args.no_serve:
+        docs.serve(target, port=args.port)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="budget-recon", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -576,6 +622,18 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="last load and gate results per report").set_defaults(func=cmd_status)
     sub.add_parser("sync", help="register report partitions with the Dagster instance").set_defaults(func=cmd_sync)
     sub.add_parser("dbt-build", help="dbt build of all models on a scratch warehouse").set_defaults(func=cmd_dbt_build)
+
+    export = sub.add_parser("export", help="write published (verified) reports as data packages or Excel workbooks")
+    export.add_argument("--report", action="append", help="report id (repeatable); default: every published report")
+    export.add_argument("--to", required=True, help="output folder (one package folder or workbook per report)")
+    export.add_argument("--format", default="package", choices=["package", "xlsx"],
+                        help="package: Frictionless data package (CSV + Parquet); xlsx: a workbook for reviewers")
+    export.set_defaults(func=cmd_export)
+
+    docs = sub.add_parser("docs", help="generate dbt's documentation site and serve it on 127.0.0.1")
+    docs.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0 = any free port)")
+    docs.add_argument("--no-serve", action="store_true", help="only generate the site")
+    docs.set_defaults(func=cmd_docs)
 
     args = parser.parse_args(argv)
     return _guarded(args.func, args)

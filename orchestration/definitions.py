@@ -7,6 +7,7 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from .assets.export import export
 from .assets.gate import gate
 from .assets.published import published
 from .assets.reports import raw_report
@@ -21,10 +22,14 @@ from .resources import ReportRegistryResource, WarehouseResource
 # (docs/scale-out.md); its SQLite one still writes them one by one.
 os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
 
+# Exports are written on demand (`export_reports`, the UI, `budget-recon export`), not by every run:
+# a thousand-report run would otherwise write two thousand files it was not asked for.
+PROCESSING = dg.AssetSelection.all() - dg.AssetSelection.groups("export")
+
 process_reports = dg.define_asset_job(
     name="process_reports",
     description="Parse, load, build and check the selected report partitions (one or many).",
-    selection=dg.AssetSelection.all(),
+    selection=PROCESSING,
 )
 
 # One job per purpose: `process_reports` processes one report (the new-report sensor launches it);
@@ -34,13 +39,20 @@ full_refresh = dg.define_asset_job(
     name="full_refresh",
     description="Full refresh: re-parse, load, build, check and publish every registered report "
     "(one run per report partition; launched monthly by refresh_all_reports_schedule).",
-    selection=dg.AssetSelection.all(),
+    selection=PROCESSING,
     tags={"budget_recon/purpose": "full_refresh"},
 )
 
+export_reports = dg.define_asset_job(
+    name="export_reports",
+    description="Write the published (verified) version of the selected reports as data packages and workbooks "
+    "under exports/ (a report never verified fails the step and is named).",
+    selection=dg.AssetSelection.groups("export"),
+)
+
 defs = dg.Definitions(
-    assets=[raw_report, warehouse_models, gate, published],
-    jobs=[process_reports, full_refresh],
+    assets=[raw_report, warehouse_models, gate, published, export],
+    jobs=[process_reports, full_refresh, export_reports],
     # Every step holds the single `duckdb_warehouse` pool slot, so steps never run in parallel:
     # a process per step would only add start-up time (~10 s per step here).
     executor=dg.in_process_executor,

@@ -44,6 +44,10 @@ class Paths:
     def discrepancy_reports(self) -> Path:
         return self.home / "discrepancies"
 
+    @property
+    def exports(self) -> Path:
+        return self.home / "exports"
+
 
 def paths() -> Paths:
     """Read from the environment each time, so tests can point one process at a temporary home."""
