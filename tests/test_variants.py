@@ -19,7 +19,9 @@ import re
 
 import pytest
 
-from tests.variants import APPLIES, VARIANTS, VariantCorpus, YearShift, _bundled, all_variants, original_doc, years
+from tests.variants import (
+    APPLIES, VARIANTS, Mapping, VariantCorpus, YearShift, _bundled, all_variants, diff_rows, original_doc, reexport, years,
+)
 
 REPORTS = ("chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1", "gangwon-2025-plan")
 CASES = [(r, name) for r in REPORTS for name in VARIANTS if r in APPLIES.get(name, {r})]
@@ -87,6 +89,15 @@ def test_originals_pass_the_gate(results):
 
 
 @pytest.mark.slow
+def test_originals_yield_facts(results):
+    """The comparisons below are not vacuous: every original has facts and checked identities."""
+    for report in REPORTS:
+        facts = sum(int((f.report_id == f"{report}--base").sum()) for t, f in results.facts.items() if t.startswith("raw."))
+        checked = results.checks[results.checks.report_id == f"{report}--base"].row_count.sum()
+        assert facts > 100 and checked > 100, (report, facts, checked)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("report, name", _cases(FACTS_XFAIL))
 def test_variant_yields_the_same_facts(results, report, name):
     variant = _variant(results, report, name)
@@ -128,6 +139,18 @@ def test_variants_only_move_insert_or_edit_lines():
         assert sorted(originals) == list(range(1, len(original_doc(variant.source_report)) + 1)), variant.name
         if variant.name in ("years+1", "years+2", "header-synonyms", "toc-title", "department-renamed", "units"):
             assert originals == sorted(originals), variant.name  # edited in place
+
+
+def test_mapping_and_diff_name_the_rows_that_differ():
+    variant = reexport("chungbuk-tp-2024-q3")  # four lines on top
+    mapping = Mapping(variant.report_id, variant, tables={7: 6})
+    assert mapping.text("parent_total:fct_budget_plan:t7:L140:c5:budget_won") == "parent_total:fct_budget_plan:t6:L136:c5:budget_won"
+    assert mapping.value("source_line", 140) == 136 and mapping.value("other_lines", "141,142") == "137,138"
+    columns = ["row_id", "amount_won"]
+    original = [{"row_id": "t6:L136:c5", "amount_won": 90}, {"row_id": "t6:L137:c5", "amount_won": 0}]
+    assert diff_rows(original, [dict(r) for r in original], columns) == []
+    lines = diff_rows(original, [{"row_id": "t6:L136:c5", "amount_won": 80}], columns)
+    assert "~ t6:L136:c5: amount_won: 90 -> 80" in "\n".join(lines) and "only in original" in "\n".join(lines)
 
 
 def test_reexport_keeps_the_bundled_id():
