@@ -552,12 +552,19 @@ class VariantCorpus:
 # Reading and comparing
 
 
-# What is compared: the parsers' raw facts, the marts built on them, and every reconciliation row
-# (consistent or not: the same identities must be checked, with the same expected and found).
-FACT_TABLES = tuple(f"raw.{t}" for t in ("budget_execution_lines", "budget_plan_lines", "project_funding_lines",
-                                          "kpi_lines", "performance_target_lines")) + tuple(
-    f"marts.{t}" for t in ("fct_budget_execution", "fct_budget_plan", "fct_project_funding", "fct_kpi_attainment",
-                           "fct_performance_target", "dim_org_unit"))
+# What is compared: every fact table of the parsers (raw.*_lines but the text's own lines), the marts
+# built on them (fct_*, dim_* but dim_report, which describes the file), and every reconciliation row
+# (consistent or not: the same identities must be checked, with the same expected and found). Found in
+# the warehouse, so a new extraction is compared as soon as it exists.
+def compared_tables(existing: set[str]) -> list[str]:
+    return sorted(
+        t for t in existing
+        if (t.startswith("raw.") and t.endswith("_lines") and t != "raw.report_lines")
+        or (t.startswith("marts.") and (t.startswith("marts.fct_") or t.startswith("marts.dim_")) and t != "marts.dim_report")
+        or t.startswith("reconciliation.rec_")
+    )
+
+
 SPLIT_TABLES = ("raw.budget_plan_lines", "marts.fct_budget_plan")  # where an added department's cells sit
 # Columns that name where a value was printed: mapped back through the variant's line and table maps.
 _LINE_COLUMNS = ("source_line", "line_no", "first_line", "last_line", "title_line", "heading_line", "unit_line")
@@ -625,7 +632,9 @@ class Mapping:
         return value
 
     def ignored(self, column: str) -> bool:
-        return column == "report_id" or bool(self.variant and self.variant.rescaled and _PRINTED_UNIT.search(column))
+        if column in ("report_id", "load_id") or column.endswith("_at"):  # which load, when: not what was read
+            return True
+        return bool(self.variant and self.variant.rescaled and _PRINTED_UNIT.search(column))
 
 
 _DATE_MEASURE = re.compile(r"period|date", re.I)
@@ -738,8 +747,7 @@ class VariantResults:
         try:
             existing = {f"{s}.{t}" for s, t in con.execute(
                 "select table_schema, table_name from information_schema.tables").fetchall()}
-            wanted = list(FACT_TABLES) + sorted(t for t in existing if t.startswith("reconciliation.rec_"))
-            facts = {t: con.execute(f"select * from {t}").df() for t in wanted if t in existing}
+            facts = {t: con.execute(f"select * from {t}").df() for t in compared_tables(existing)}
             tables = con.execute("select report_id, table_no, first_line from raw.report_tables").df()
             run_id = con.execute("select run_id from gate.check_results order by checked_at desc limit 1").fetchone()[0]
             failed = con.execute("select * from gate.failed_rows where run_id = ?", [run_id]).df()
