@@ -9,8 +9,8 @@ the same id, the same acknowledgements applied).
 A failing case prints, per fact table or gate table, the rows only in the original, only in the
 variant, and the mapped rows whose values differ (`~ t29:L1863: budget_won: 1 -> 2`).
 
-Known failures are marked xfail(strict=True) with their cause (see /work/helpers/variant-findings.md
-for the code behind each); a fix turns the mark into an XPASS failure, and the mark is then removed.
+A variant that differs is a failure: there are no expected failures (a known gap would be marked
+xfail(strict=True) with its cause in FACTS_XFAIL / VERDICTS_XFAIL, so that fixing it fails the mark).
 """
 
 from __future__ import annotations
@@ -26,35 +26,10 @@ from tests.variants import (
 REPORTS = ("chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1", "gangwon-2025-plan")
 CASES = [(r, name) for r in REPORTS for name in VARIANTS if r in APPLIES.get(name, {r})]
 
-# (report, variant) -> reason, for facts and for verdicts. Causes: /work/helpers/variant-findings.md
-_YEARS_SQL = ("literal periods in SQL: rec_performance_roi.sql / rec_performance_budget_links.sql "
-              "`period in ('2024', '2025')`, rec_performance_changes.sql `period = '2024'|'2025'`, "
-              "rec_performance_headline.sql `period = '2025'`, 'roi_2025'")
-_EXECUTION_HEADERS = "budget_execution.py _HEADER_WORDS knows only 예산액 / 집행액 / 잔액 (no 예산, 집행실적, 잔여액)"
-_CHANGE_HEADER = "program_tree.py _columns: the year-block header must say 증감 (전년대비 not known)"
-_TOC_TITLE = ("structure.py _toc_table needs '목차' (차례 not known); budget_plan.py org_unit_tables needs TOC "
-              "departments; dim_org_unit.sql like '%목차%'")
-_LINE_KEYED_ACKS = ("check_id embeds table and line (rec_parent_totals.sql 'parent_total:' || row_id, …); "
-                    "acknowledgements.py classify matches (report_id, check_id)")
-FACTS_XFAIL: dict[tuple[str, str], str] = {
-    ("chungbuk-tp-2024-q3", "header-synonyms"): _EXECUTION_HEADERS,
-    ("chungbuk-tp-2024-q3", "toc-title"): _TOC_TITLE,
-    ("chungbuk-sti-2020-h1", "header-synonyms"): _EXECUTION_HEADERS,
-    ("chungbuk-sti-2020-h1", "toc-title"): _TOC_TITLE,
-    ("gangwon-2025-plan", "years+1"): _YEARS_SQL,
-    ("gangwon-2025-plan", "years+2"): _YEARS_SQL,
-    ("gangwon-2025-plan", "header-synonyms"): _CHANGE_HEADER,
-}
-VERDICTS_XFAIL: dict[tuple[str, str], str] = {
-    ("chungbuk-tp-2024-q3", "header-synonyms"): _EXECUTION_HEADERS,
-    ("chungbuk-tp-2024-q3", "toc-title"): _TOC_TITLE,
-    ("chungbuk-tp-2024-q3", "reexport"): _LINE_KEYED_ACKS,
-    ("chungbuk-sti-2020-h1", "header-synonyms"): _EXECUTION_HEADERS,
-    ("gangwon-2025-plan", "years+1"): _YEARS_SQL,
-    ("gangwon-2025-plan", "years+2"): _YEARS_SQL,
-    ("gangwon-2025-plan", "header-synonyms"): _CHANGE_HEADER,
-    ("gangwon-2025-plan", "reexport"): _LINE_KEYED_ACKS,
-}
+# (report, variant) -> reason, for facts and for verdicts: none left (period roles, family profiles
+# and content-keyed acknowledgements fixed the ones the first run of this test found).
+FACTS_XFAIL: dict[tuple[str, str], str] = {}
+VERDICTS_XFAIL: dict[tuple[str, str], str] = {}
 
 
 def _cases(xfails: dict[tuple[str, str], str]):
