@@ -26,6 +26,8 @@ from .gate.suites import ERROR, NOT_CHECKED, PASS, WARN
 # Suite verdicts that let a report be published: a suite with no row to check blocks nothing (the
 # fact_coverage suite fails when a required fact type yields no rows).
 PUBLISHABLE = (PASS, WARN, NOT_CHECKED)
+# A failed build's reason is kept to this many characters in pipeline.marts_builds.
+ERROR_TEXT_LIMIT = 2_000
 VERDICT_LABELS = ((PASS, "passed"), (WARN, "acknowledged"), (ERROR, "failed"), (NOT_CHECKED, "not checked"))
 
 BUILT, BUILDING, FAILED = "built", "building", "failed"
@@ -93,7 +95,7 @@ def start_marts_build(con: duckdb.DuckDBPyConnection, report_ids: list[str], run
 
 def finish_marts_build(con, loads: dict[str, str | None], run_id: str, error: str | None = None) -> None:
     """After dbt: `built` (the marts hold exactly these loads) or `failed` with the reason."""
-    _set_builds(con, list(loads.items()), run_id, FAILED if error else BUILT, error[:2000] if error else None)
+    _set_builds(con, list(loads.items()), run_id, FAILED if error else BUILT, error[:ERROR_TEXT_LIMIT] if error else None)
 
 
 def marts_versions(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> dict[str, tuple[str | None, str, str | None]]:

@@ -6,7 +6,7 @@ whose gate failed is not exported by its run; `budget-recon export` writes the s
 import dagster as dg
 
 from ..export import export_reports
-from ..partitions import WAREHOUSE_POOL, reports_partitions
+from ..partitions import reports_partitions
 from ..resources import WarehouseResource
 from ..settings import paths
 from .published import MART_KEYS
@@ -42,14 +42,14 @@ FOLDERS = {PACKAGE: ("package", "packages"), WORKBOOK: ("xlsx", "workbooks")}
     partitions_def=reports_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     can_subset=True,
-    pool=WAREHOUSE_POOL,
 )
 def export(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     report_ids = list(context.partition_keys)
     refused: dict[str, str] = {}
     for key in context.selected_asset_keys:
         fmt, folder = FOLDERS[key]
-        with warehouse.connect() as con:
+        # Runs take turns on the warehouse (one DuckDB writer): the export reads it under the lock.
+        with warehouse.locked(context), warehouse.connect() as con:
             result = export_reports(con, report_ids, paths().exports / folder, fmt)
         refused.update(result.refused)
         for report_id, done in list(result.exported.items())[:20]:

@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 
 from .. import warehouse
+
+# How much of dbt's output a failure message quotes (the end, where dbt says what failed).
+OUTPUT_TAIL = 3_000
 from ..settings import DBT_PROJECT_DIR, paths
 
 
@@ -42,7 +45,7 @@ def generate(target: Path | None = None) -> Path:
         command.append("--empty-catalog")
     completed = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     if completed.returncode != 0:
-        raise RuntimeError(f"dbt docs generate failed:\n{completed.stdout[-4000:]}{completed.stderr[-2000:]}")
+        raise RuntimeError(f"dbt docs generate failed:\n{completed.stdout[-OUTPUT_TAIL:]}{completed.stderr[-OUTPUT_TAIL:]}")
     snapshot.unlink(missing_ok=True)
     return target
 
