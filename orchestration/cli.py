@@ -161,7 +161,7 @@ def error_message(error) -> str:
 
 
 def _bare(error) -> str:
-    """'dagster._core.definitions.events.Failure: text' -> 'text', on one line."""
+    """'<qualified exception class>: text' -> 'text', on one line (Dagster prefixes the class path)."""
     message = error.message.strip()
     first, _, rest = message.partition(": ")
     if rest and (first == error.cls_name or first.endswith("." + error.cls_name)):

@@ -50,7 +50,7 @@ COLUMNS: dict[str, str] = {
     "item_path": "VARCHAR",
     "level": "INTEGER",
     "is_total": "BOOLEAN",
-    "period": "VARCHAR",  # '2024' | '2025' | 'change'; K3 '2023' | '2021-2023' (3-year mean)
+    "period": "VARCHAR",  # the printed year 'YYYY' | 'change'; K3 'YYYY' | 'YYYY-YYYY' (3-year mean)
     "fiscal_year": "INTEGER",  # the year (for 'change' the later year)
     "measure": "VARCHAR",  # target | budget | roi; K3 also outcome | attainment | roi_target | roi_outcome
     "column_label": "VARCHAR",

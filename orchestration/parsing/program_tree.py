@@ -59,7 +59,7 @@ class Column:
     year_label: str  # "'24년도" | '증감'
     word: str  # 국비 | 지방비 | 합계 | 목표 | 예산 | 1억원당
     fiscal_year: int | None
-    period: str  # '2024' | '2025' | 'change'
+    period: str  # the printed year ('YYYY') or 'change'
     is_change: bool
 
 
