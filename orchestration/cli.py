@@ -4,6 +4,7 @@
     budget-recon run [--report ID ...]
     budget-recon status
     budget-recon sync          (register report partitions with the Dagster instance)
+    budget-recon serve         (discrepancy reports and Data Docs over HTTP, for the UI's links)
     budget-recon dbt-build     (load the bundled reports into a scratch warehouse and `dbt build` it)
 
 Exit status is non-zero when a run fails or any gate check fails with ERROR severity.
@@ -323,8 +324,8 @@ def _published_keys(defs) -> list:
 def _line(s: RunSummary) -> str:
     state = "ok" if s.success and not s.checks_failed else "FAILED"
     text = (
-        f"  {state:6} {s.report_id}: {s.tables} tables, {s.rows} rows; gate suites {s.checks_passed} passed, "
-        f"{s.checks_warned} acknowledged, {s.checks_failed} failed; "
+        f"  {state:6} {s.report_id}: {s.tables} tables, {s.rows} rows; gate suites {s.checks_passed + s.checks_warned} passed "
+        f"({s.checks_warned} with acknowledged findings), {s.checks_failed} failed; "
         f"{'published' if s.published else 'NOT published'} (run {s.run_id[:8]})"
     )
     for failure in s.failures[:10]:
@@ -342,8 +343,8 @@ def cmd_run(args) -> int:
     failed = [s for s in reports if not s.success or s.checks_failed]
     print(
         f"\n{len(reports)} reports, {sum(s.tables for s in reports)} tables, {sum(s.rows for s in reports)} rows; "
-        f"gate: {suites} suite checks, {sum(s.checks_passed for s in reports)} passed, "
-        f"{sum(s.checks_warned for s in reports)} acknowledged, {sum(s.checks_failed for s in reports)} failed; "
+        f"gate: {suites} suite checks, {sum(s.checks_passed + s.checks_warned for s in reports)} passed "
+        f"({sum(s.checks_warned for s in reports)} with acknowledged findings), {sum(s.checks_failed for s in reports)} failed; "
         f"dbt tests: {outcome.dbt_tests_passed} passed, {outcome.dbt_tests_failed} failed; "
         f"{sum(s.published for s in reports)} published; {time.perf_counter() - started:.1f}s.\n"
         f"Warehouse: {paths().warehouse}\nDiscrepancy reports: {paths().discrepancy_reports}/<report>/latest.html\n"
@@ -402,10 +403,15 @@ def cmd_status(args) -> int:
                 "select report_id, severity, count(*) from gate.check_results where is_latest group by all"
             ).fetchall():
                 gate.setdefault(report_id, {})[status] = count
-    print(f"{'report':28} {'last loaded':20} {'tables':>6} {'loads':>5}  gate")
+        zone = con.execute("select current_setting('TimeZone')").fetchone()[0]
+    # The gate's words, as in `run` and the UI: acknowledged findings do not fail a suite.
+    words = {"PASS": "passed", "WARN": "passed with acknowledged findings", "ERROR": "FAILED"}
+    print(f"{'report':28} {'last loaded (' + zone + ')':26} {'tables':>6} {'loads':>5}  gate suites")
     for report_id, loaded_at, sha, tables, loads in rows:
-        checks = ", ".join(f"{k} {v}" for k, v in sorted(gate.get(report_id, {}).items())) or "-"
-        print(f"{report_id:28} {str(loaded_at)[:19]:20} {tables:>6} {loads:>5}  {checks}")
+        counts = gate.get(report_id, {})
+        checks = ", ".join(f"{counts[k]} {words.get(k, k)}" for k in sorted(counts, key=lambda k: list(words).index(k) if k in words else 9)) or "-"
+        print(f"{report_id:28} {str(loaded_at)[:19]:26} {tables:>6} {loads:>5}  {checks}")
+    print(f"\nDiscrepancy reports: {paths().discrepancy_reports}/<report>/latest.html (`budget-recon serve` serves them)")
     return 0
 
 
@@ -442,32 +448,93 @@ def cmd_dbt_build(args) -> int:
     return subprocess.call([str(dbt), "build", "--profiles-dir", str(DBT_PROJECT_DIR)], cwd=DBT_PROJECT_DIR, env=env)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="budget-recon", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def cmd_serve(args) -> int:
+    from .serve import serve
 
-    add = sub.add_parser("add", help="copy a report into seeds/reports/ and register it")
-    add.add_argument("file")
-    add.add_argument("--id", required=True, help="report id, e.g. chungbuk-tp-2025-q2")
-    add.add_argument("--organization", required=True, help="issuing organization as printed")
-    add.add_argument("--organization-en")
-    add.add_argument("--title", required=True)
-    add.add_argument("--family", default="agency_status_report", choices=["agency_status_report", "regional_industry_plan"])
-    add.add_argument("--period")
-    add.add_argument("--as-of", help="ISO date the figures refer to")
-    add.add_argument("--encoding", default="utf-8", help="utf-8, utf-8-sig, cp949, euc-kr …")
+    serve(args.host, args.port)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="budget-recon",
+        description=__doc__.split("\n\n")[0],
+        epilog="Everything a command writes goes under $BUDGET_RECON_HOME (default var/). "
+        "`budget-recon COMMAND --help` describes each command.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    add = command(
+        "add",
+        "copy a report into seeds/reports/ and register it",
+        "Copy a report file (tab-separated text) into seeds/reports/ and add its entry to seeds/reports.yaml.\n"
+        "The new-report sensor runs it within ~30 s while the UI's daemon runs; or run it with\n"
+        "`budget-recon run --report ID`.",
+    )
+    add.add_argument("file", help="the report file to register (plain text, tables tab-separated)")
+    add.add_argument("--id", required=True, help="report id: lower-case words joined by '-', e.g. chungbuk-tp-2025-q2")
+    add.add_argument("--organization", required=True, help="issuing organization as printed, e.g. 충북테크노파크")
+    add.add_argument("--organization-en", help="English name of the organization (optional)")
+    add.add_argument("--title", required=True, help="report title as printed")
+    add.add_argument(
+        "--family",
+        default="agency_status_report",
+        choices=["agency_status_report", "regional_industry_plan"],
+        help="kind of report, which decides what is extracted (default: %(default)s)",
+    )
+    add.add_argument("--period", help="period the report covers as printed, e.g. 2025 Q2 or 2025-2027 (optional)")
+    add.add_argument("--as-of", help="ISO date the figures refer to, e.g. 2025-06-30")
+    add.add_argument("--encoding", default="utf-8", help="text encoding of the file: utf-8, utf-8-sig, cp949, euc-kr … (default: %(default)s)")
     add.add_argument("--file-name", help="name inside seeds/reports/ (default: ID + the file's suffix)")
-    add.add_argument("--replace", action="store_true", help="replace an already registered report")
+    add.add_argument("--replace", action="store_true", help="replace an already registered report with this file and entry")
     add.set_defaults(func=cmd_add)
 
-    run = sub.add_parser("run", help="materialize everything (or one report) in-process and print a summary")
-    run.add_argument("--report", action="append", help="report id (repeatable); default: all registered")
-    run.add_argument("--verbose", "-v", action="store_true", help="show Dagster's step logs")
+    run = command(
+        "run",
+        "parse, load, build, check and publish reports in-process; print one line per report",
+        "Run the pipeline (the Dagster job process_reports) in-process for every registered report, or\n"
+        "the ones named: parse and load the raw tables, dbt build, the Great Expectations gate, and\n"
+        "publish each report whose gate passed. Prints one line per report and a summary; Dagster's\n"
+        "and dbt's step logs go to the log file named (-v shows them). Exits non-zero when a run fails\n"
+        "or a gate check FAILED.",
+    )
+    run.add_argument("--report", action="append", metavar="ID", help="report id (repeatable); default: every registered report")
+    run.add_argument("--verbose", "-v", action="store_true", help="print Dagster's and dbt's step logs instead of writing them to the log file")
     run.set_defaults(func=cmd_run)
 
-    sub.add_parser("status", help="last load and gate results per report").set_defaults(func=cmd_status)
-    sub.add_parser("sync", help="register report partitions with the Dagster instance").set_defaults(func=cmd_sync)
-    sub.add_parser("dbt-build", help="dbt build of all models on a scratch warehouse").set_defaults(func=cmd_dbt_build)
+    command(
+        "status",
+        "last load and gate verdicts per report",
+        "Per report: when it was last loaded, its tables, how many times it was loaded, and the gate's\n"
+        "latest verdicts (suites PASSED, PASSED with acknowledged findings, FAILED), with the path of\n"
+        "its discrepancy report.",
+    ).set_defaults(func=cmd_status)
+    command(
+        "sync",
+        "register report partitions with the Dagster instance",
+        "Make the Dagster instance's report partitions equal the registry's report ids (adds the new,\n"
+        "removes the stale) and write $DAGSTER_HOME/dagster.yaml on first use. `make ui` runs it.",
+    ).set_defaults(func=cmd_sync)
+    command(
+        "dbt-build",
+        "dbt build of all models on a scratch warehouse",
+        "Load the bundled reports into a scratch warehouse ($BUDGET_RECON_HOME/dbt_build) and run a full\n"
+        "`dbt build` (every model and test) on it. `make test` runs it.",
+    ).set_defaults(func=cmd_dbt_build)
+    serve = command(
+        "serve",
+        "serve the discrepancy reports and Data Docs over HTTP on loopback",
+        "Serve $BUDGET_RECON_HOME/discrepancies and the Great Expectations Data Docs at\n"
+        "http://HOST:PORT/ so that the links in the Dagster UI open (browsers do not open file:// links\n"
+        "from a web page). The gate writes links starting with $BUDGET_RECON_REPORTS_URL\n"
+        "(default http://127.0.0.1:8765); `make ui` starts this server beside the UI.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine only)")
+    serve.add_argument("--port", type=int, default=8765, help="port to listen on (default: %(default)s)")
+    serve.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -113,6 +113,9 @@ def published(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             metadata={"refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused.values()))},
         )
     for table in tables:
-        yield dg.MaterializeResult(
-            asset_key=["published", table], metadata={"dagster/row_count": sum(c[table] for c in counts.values())}
-        )
+        # Each report's own row count on its own partition (run totals would be copied into every one).
+        for report_id, by_table in counts.items():
+            context.add_asset_metadata(
+                {"dagster/row_count": by_table[table]}, asset_key=["published", table], partition_key=report_id
+            )
+        yield dg.MaterializeResult(asset_key=["published", table])

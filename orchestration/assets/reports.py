@@ -9,7 +9,7 @@ from ..parsing.registry import ReportEntry
 from ..parsing.reader import ReportFormatError
 from ..partitions import WAREHOUSE_POOL, reports_partitions
 from ..resources import ReportRegistryResource, WarehouseResource
-from .metadata import markdown_list, progress_log
+from .metadata import progress_log
 
 RAW_EXTRACTORS = all_extractors()
 
@@ -69,9 +69,6 @@ def raw_report(
     context: dg.AssetExecutionContext, config: RawReportConfig, warehouse: WarehouseResource, registry: ReportRegistryResource
 ):
     """Parse each report of the run and replace its raw rows in one transaction per report."""
-    totals: dict[str, int] = {e.table: 0 for e in RAW_EXTRACTORS}
-    previews: dict[str, list[dict]] = {}
-    sources: list[str] = []
     report_ids = list(context.partition_keys)
     entries = _entries(registry, report_ids)
     workers = parse_workers(len(entries), config.parse_workers)
@@ -88,28 +85,29 @@ def raw_report(
                     metadata={"report_id": entry.report_id, "file": exc.path, "line": exc.line or 0},
                     allow_retries=False,
                 ) from exc
-            sources.append(f"{entry.report_id}: {entry.file} (sha256 {result.sha256[:12]}…)")
+            # Each report's own figures on its own partition's materialization (not the run's totals).
+            context.add_asset_metadata(
+                {"file": entry.file, "sha256": result.sha256, "tables": len(result.report.tables)},
+                asset_key=["raw", "report_loads"],
+                partition_key=entry.report_id,
+            )
+            for extractor in RAW_EXTRACTORS:
+                rows = result.rows.get(extractor.table) or []
+                context.add_asset_metadata(
+                    {
+                        "dagster/row_count": result.load.row_counts.get(extractor.table, 0),
+                        "file": entry.file,
+                        "preview": dg.MetadataValue.md(_preview(rows, limit=5)),
+                    },
+                    asset_key=["raw", extractor.table],
+                    partition_key=entry.report_id,
+                )
             progress(
                 f"{entry.report_id}: {len(result.report.lines)} lines, {len(result.report.tables)} tables, "
                 f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"
             )
             for issue in getattr(result.report, "issues", []) or []:
                 context.log.warning(f"{entry.report_id}: {issue}")
-            for table, count in result.load.row_counts.items():
-                totals[table] = totals.get(table, 0) + count
-            for table, rows in result.rows.items():
-                if rows and table not in previews:
-                    previews[table] = rows[:8]
-    yield dg.MaterializeResult(
-        asset_key=["raw", "report_loads"],
-        metadata={"dagster/row_count": len(sources), "reports": markdown_list(sources)},
-    )
+    yield dg.MaterializeResult(asset_key=["raw", "report_loads"])
     for extractor in RAW_EXTRACTORS:
-        yield dg.MaterializeResult(
-            asset_key=["raw", extractor.table],
-            metadata={
-                "dagster/row_count": totals[extractor.table],
-                "reports": markdown_list(sources),
-                "preview": dg.MetadataValue.md(_preview(previews.get(extractor.table, []))),
-            },
-        )
+        yield dg.MaterializeResult(asset_key=["raw", extractor.table])
