@@ -118,12 +118,15 @@ def _wait_until_loaded(servers: Servers, procs: dict[str, subprocess.Popen], tim
 
 
 @contextlib.contextmanager
-def dagster_servers(tmp: Path, startup_timeout: float = 240) -> Iterator[Servers]:
-    """A temporary project home with the real webserver and daemon serving workspace.yaml."""
+def dagster_servers(tmp: Path, startup_timeout: float = 240, seeds: Path | None = None) -> Iterator[Servers]:
+    """A temporary project home with the real webserver and daemon serving workspace.yaml (over a
+    copy of the bundled seeds, or the `seeds` folder given)."""
     from orchestration.cli import prepare_environment, sync_partitions
 
-    home, seeds = tmp / "home", tmp / "seeds"
-    shutil.copytree(ROOT / "seeds", seeds)
+    home = tmp / "home"
+    if seeds is None:
+        seeds = tmp / "seeds"
+        shutil.copytree(ROOT / "seeds", seeds)
     env = {
         "BUDGET_RECON_HOME": str(home),
         "BUDGET_RECON_SEEDS": str(seeds),
