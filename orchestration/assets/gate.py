@@ -11,6 +11,7 @@ on the dbt models they read because the gate itself is downstream of those model
 there would have to wait for the step that computes it.)
 """
 
+import typing
 from dataclasses import dataclass
 
 import dagster as dg
@@ -115,6 +116,7 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     # One evaluation per suite AND report. An AssetCheckResult of a run over several partitions is
     # recorded without a partition (Dagster 1.13), which the UI shows as Skipped for every report;
     # an AssetCheckEvaluation names its partition. The step still fails on a blocking ERROR.
+    targets = _materializations_of_run(context, GATE_RESULTS, [g.report_id for g in gates])
     selected = context.selected_asset_check_keys
     for suite in SUITES:
         key = dg.AssetCheckKey(GATE_RESULTS, suite.name)
@@ -124,7 +126,31 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         rows = by_suite.get(suite.name)
         for report_gate in gates:
             mine = rows[rows["report_id"] == report_gate.report_id] if rows is not None else None
-            yield _evaluation(suite, report_gate, mine, reports[report_gate.report_id], docs_url)
+            yield _evaluation(suite, report_gate, mine, reports[report_gate.report_id], docs_url, targets.get(report_gate.report_id))
+
+
+# The type of AssetCheckEvaluation's public `target_materialization_data` argument, which Dagster does
+# not re-export: read from the public class's annotations rather than imported from a private module.
+_TARGET_DATA = next(
+    a for a in typing.get_args(typing.get_type_hints(dg.AssetCheckEvaluation)["target_materialization_data"]) if a is not type(None)
+)
+
+
+def _materializations_of_run(context: dg.AssetExecutionContext, key: dg.AssetKey, report_ids: list[str]) -> dict:
+    """This run's materialization of `key` per report partition, as the evaluations' target: the UI
+    counts a partition's check as current only when it names the partition's latest materialization.
+    The step's MaterializeResult was already handled (and stored) when this runs."""
+    out = {}
+    for start in range(0, len(report_ids), 500):
+        chunk = report_ids[start : start + 500]
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=chunk), limit=len(chunk) * 2
+        ).records
+        for record in records:
+            partition = record.partition_key
+            if record.run_id == context.run.run_id and partition not in out:
+                out[partition] = _TARGET_DATA(run_id=record.run_id, storage_id=record.storage_id, timestamp=record.timestamp)
+    return out
 
 
 VERDICT_TEXT = {ERROR: "FAILED", WARN: "PASSED with acknowledged findings", PASS: "PASSED"}
@@ -206,7 +232,7 @@ def _findings_table(rows: pd.DataFrame) -> dg.MetadataValue:
     )
 
 
-def _evaluation(suite, report_gate, rows: pd.DataFrame | None, report_file, docs_url) -> dg.AssetCheckEvaluation:
+def _evaluation(suite, report_gate, rows: pd.DataFrame | None, report_file, docs_url, target=None) -> dg.AssetCheckEvaluation:
     result = next(r for r in report_gate.results if r.suite.name == suite.name)
     verdict = suite_verdict(result, report_gate)
     rows = rows if rows is not None and len(rows) else None
@@ -220,6 +246,7 @@ def _evaluation(suite, report_gate, rows: pd.DataFrame | None, report_file, docs
         severity=verdict.severity,
         blocking=True,
         partition=report_gate.report_id,
+        target_materialization_data=target,
         description=summary + (f". First: {first}" if first else ""),
         metadata=_clean(
             {
