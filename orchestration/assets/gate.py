@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import dagster as dg
 import pandas as pd
 
-from ..gate.discrepancy_report import quote_line, won, write_discrepancy_report
+from ..gate.discrepancy_report import quote_line, suite_verdict_text, won, write_discrepancy_report
 from ..gate.results import run_gate
 from ..gate.suites import ERROR, PASS, WARN, GateValidator, load_suites
 from ..notifications import notify_gate_result
@@ -159,38 +159,31 @@ FINDINGS_LIMIT = 100  # rows of a findings table in one check's metadata; the di
 
 @dataclass(frozen=True)
 class SuiteVerdict:
-    """What the UI, the CLI and the discrepancy report say of one suite for one report.
+    """One suite for one report, in the words the CLI and the discrepancy report use too
+    (`suite_verdict_text`): PASSED (acknowledged findings counted beside it), FAILED (blocks
+    publishing), NOT CHECKED (no rows of this report to check: not a pass, not blocking)."""
 
-    PASSED: rows checked, nothing unacknowledged (acknowledged findings are counted beside it);
-    FAILED: an unacknowledged discrepancy or a stale acknowledgement (blocks publishing);
-    NOT CHECKED: the suite had no rows of this report to check."""
-
-    label: str
-    passed: bool
-    severity: dg.AssetCheckSeverity
+    text: str
     rows: int
     failed: int
     acknowledged: int
 
     @property
-    def text(self) -> str:
-        if self.label == "PASSED" and self.acknowledged:
-            return f"PASSED, {self.acknowledged} acknowledged"
-        return self.label
+    def passed(self) -> bool:
+        return self.text.startswith("PASSED")
+
+    @property
+    def severity(self) -> dg.AssetCheckSeverity:
+        return dg.AssetCheckSeverity.ERROR if self.text == "FAILED" else dg.AssetCheckSeverity.WARN
 
 
 def suite_verdict(result, report_gate) -> SuiteVerdict:
     stale = sum(s["suite"] == result.suite.name for s in report_gate.stale)
     failing = result.failing_records if result.failing_records is not None else result.failing_rows.to_dict("records")
     acknowledged = sum(r.get("gate_status") == "acknowledged" for r in failing)
-    failed = len(failing) - acknowledged + stale
     severity = ERROR if stale else result.severity
-    if severity == ERROR:
-        return SuiteVerdict("FAILED", False, dg.AssetCheckSeverity.ERROR, result.row_count, failed, acknowledged)
-    if severity not in (PASS, WARN) or result.row_count == 0:
-        # NOT CHECKED (from the gate, or no rows at all): not a pass, and not blocking either.
-        return SuiteVerdict("NOT CHECKED", False, dg.AssetCheckSeverity.WARN, result.row_count, failed, acknowledged)
-    return SuiteVerdict("PASSED", True, dg.AssetCheckSeverity.WARN, result.row_count, failed, acknowledged)
+    text = suite_verdict_text(severity, result.row_count, acknowledged)
+    return SuiteVerdict(text, result.row_count, len(failing) - acknowledged + stale, acknowledged)
 
 
 def findings_of_run(con, run_id: str, report_ids: list[str]) -> pd.DataFrame:

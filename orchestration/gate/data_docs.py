@@ -10,6 +10,7 @@ gate's expectations never draw) are dropped rather than left to time out.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -64,7 +65,13 @@ def offline_page(text: str, depth: int) -> str:
         local = CDN_FILES[match.group("url")]
         return "" if local is None else _URL.sub(lambda m: f"{m.group('quote')}{prefix}{local}{m.group('quote')}", match.group(0))
 
-    return _TAG.sub(tag, text)
+    text = _LOGO.sub(lambda m: f'src="{"../" * depth}static/images/{m.group("file")}"', _TAG.sub(tag, text))
+    return text
+
+
+# GE's logo comes from its web-assets bucket; the same file ships in the site's static/images.
+_LOGO = re.compile(r'src="https://great-expectations-web-assets\.[^"/]+/(?P<file>logo-long\.png)[^"]*"')
+_NO_ASSET = "Data asset: None"
 
 
 def make_offline(site: Path, since: float | None = None) -> int:
@@ -80,6 +87,10 @@ def make_offline(site: Path, since: float | None = None) -> int:
         text = page.read_text(encoding="utf-8")
         depth = len(page.relative_to(site).parts) - 1
         new = offline_page(text, depth)
+        parts = page.relative_to(site).parts
+        if parts[0] == "validations" and _NO_ASSET in new:
+            # A validated DataFrame has no asset name in GE's batch spec: name the suite's frame.
+            new = new.replace(_NO_ASSET, f"Data asset: {html.escape(parts[1])} (rows of the run's reports)")
         if new != text:
             page.write_text(new, encoding="utf-8")
             rewritten += 1
