@@ -222,7 +222,8 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
     from .definitions import defs
 
     job = defs.resolve_job_def("process_reports")
-    loggers = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    # Dagster's step lines (INFO) go to the run log file; -v shows them on the terminal (DEBUG).
+    loggers = {"loggers": {"console": {"config": {"log_level": "DEBUG" if log_level == "DEBUG" else "INFO"}}}}
     outcome = RunOutcome(reports=[])
     log_file = paths().home / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -313,7 +314,9 @@ def _captured(log_file: Path, log_level: str):
     if log_level == "DEBUG":
         yield
         return
-    with open(log_file, "a", encoding="utf-8") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    # A file gets dbt's output without terminal colour codes.
+    with open(log_file, "a", encoding="utf-8") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+            environment({"DBT_USE_COLORS": "false"}):
         yield
 
 
