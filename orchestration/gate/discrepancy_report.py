@@ -289,7 +289,8 @@ def _charts(con, report_id: str, run_id: str) -> list[str]:
         return con.execute(sql, [report_id]).fetchall()
 
     def chart(title, data, **options):
-        marked = {label for label, _, line in data if line in flagged_lines}
+        # a bar's source lines: one line, or every line of a group
+        marked = {label for label, _, lines in data if set(lines if isinstance(lines, list) else [lines]) & flagged_lines}
         return bar_chart_svg(title, [(label, float(value)) for label, value, _ in data], marked=marked, **options)
 
     if _exists(con, "marts", "fct_budget_execution"):
@@ -314,7 +315,7 @@ def _charts(con, report_id: str, run_id: str) -> list[str]:
     if _exists(con, "marts", "fct_budget_plan"):
         plan = rows(
             """
-            select program || ' · ' || fiscal_year, sum(amount_won) / 1e8, min(source_line)
+            select program || ' · ' || fiscal_year, sum(amount_won) / 1e8, list(distinct source_line)
             from marts.fct_budget_plan
             where report_id = ? and measure = 'budget' and funding_source_en = 'total' and occurrence = 1
               and not is_total and program is not null and amount_won is not null
