@@ -172,11 +172,15 @@ def test_partition_metadata_equals_the_warehouse(loaded):
                     records = instance.fetch_materializations(
                         dg.AssetRecordsFilter(asset_key=dg.AssetKey([schema, table]), asset_partitions=[report_id]), limit=1
                     ).records
+                    if schema == "published" and not records:
+                        # The follow-up publishing run of a batch with a refused report records no
+                        # materialization (its step fails after publishing the others): nothing claimed.
+                        continue
                     assert records, f"{schema}.{table} has no materialization for {report_id}"
                     metadata = records[0].asset_materialization.metadata
                     assert metadata["dagster/row_count"].value == counts.get(report_id, 0), (schema, table, report_id)
                     compared += 1
-        assert compared >= 40
+        assert compared >= len(RAW_EXTRACTORS) * len(REPORTS)
     finally:
         con.close()
 
@@ -223,19 +227,20 @@ def _ui(loaded) -> str:
 
 
 def test_check_partitions_show_each_reports_state(loaded, page):
-    """The Partitions tab of a gate check: Failed for the changed report, Succeeded for the others, none Skipped."""
-    page.goto(f"{_ui(loaded)}/assets/gate/validation_results?view=checks&checkDetail=rec_execution_rows")
-    page.get_by_role("tab", name="Partitions").last.click()
+    """The Partitions tab of a gate check: Failed for the changed report, Passed for the three others
+    (their findings are acknowledged), none Skipped or Missing."""
+    page.goto(f"{_ui(loaded)}/assets/gate/validation_results?view=checks&checkDetail=rec_parent_totals")
+    page.locator("button[role=tab]", has_text="Partitions").click()
     page.get_by_text(MUTATED).first.wait_for()
+    page.get_by_text(re.compile(r"Passed \(\d\)")).first.wait_for()
     text = page.inner_text("body")
     _shot(page, "check-partitions")
-    assert "Skipped" not in text or re.search(r"Skipped\s*\(0\)", text), text[:3000]
-    assert re.search(r"Failed\s*\(1\)", text), text[:3000]
-    assert re.search(r"Succeeded\s*\(\d\)|Passed\s*\(\d\)", text), text[:3000]
+    for state, count in (("Failed", 1), ("Passed", 3), ("Skipped", 0), ("Missing", 0)):
+        assert re.search(rf"(?<!Execution ){state}\s*\({count}\)", text), (state, count, text[:3000])
 
 
 def test_check_execution_shows_the_failing_row_and_its_report_link(loaded, page):
-    page.goto(f"{_ui(loaded)}/assets/gate/validation_results?view=checks&checkDetail=rec_execution_rows")
+    page.goto(f"{_ui(loaded)}/assets/gate/validation_results?view=checks&checkDetail=rec_parent_totals")
     page.get_by_role("tab", name="Execution history").click()
     page.get_by_text(MUTATED).first.wait_for()
     row = page.locator("tr", has_text=MUTATED).first
@@ -245,9 +250,10 @@ def test_check_execution_shows_the_failing_row_and_its_report_link(loaded, page)
     dialog.get_by_text("findings").first.wait_for()
     text = dialog.inner_text()
     _shot(page, "check-failing-row")
-    assert "1,893,692,000" in text and "1,893,693,000" in text, text[:3000]  # expected / found with separators
-    assert "200,308" in text  # the quoted source line
-    link = dialog.get_by_role("link", name=re.compile(r"/discrepancies/")).first
+    # the changed amount feeds the executed total of line 1060: expected and found with separators
+    assert "4,178,058,000" in text and "4,178,057,000" in text, text[:3000]
+    assert "4,178,057" in text.replace("4,178,057,000", "")  # the quoted source line, as printed
+    link = dialog.locator("a[href*='/discrepancies/']").first
     assert link.is_visible()
     href = link.get_attribute("href")
     assert href.startswith(loaded["reports_url"]) and MUTATED in href
@@ -266,18 +272,19 @@ def test_report_partition_shows_its_own_row_count(loaded, page):
     page.get_by_text("dagster/row_count").first.wait_for()
     text = page.inner_text("body")
     _shot(page, "report-partition")
-    assert f"{lines:,}" in text, text[:3000]
+    assert re.search(rf"dagster/row_count\s+{lines}\b", text), text[:3000]
 
 
 def test_discrepancy_report_renders_for_a_reviewer(loaded, page):
     page.goto(f"{loaded['reports_url']}/discrepancies/{MUTATED}/latest.html")
     assert "BLOCKED" in page.inner_text(".verdict")
-    hit = page.locator("td.hit").first
-    assert hit.inner_text() == "200,308"
+    # the first finding: the balance printed beside the changed amount, marked in its row
+    assert page.locator("td.hit").first.inner_text() == "1,893,693"
+    assert "200,308" in page.inner_text("section.finding")
     assert page.evaluate("getComputedStyle(document.querySelector('td.hit')).fontWeight") in ("700", "bold")
     headers = page.locator("table.quote thead th").all_inner_texts()
     assert len(headers) > 2 and any(h.strip() for h in headers[1:])
-    assert "1,893,693" in page.inner_text("section.finding")  # amounts with separators, in the printed unit
+    assert "1,893,693 천원 (1,893,693,000 won)" in page.inner_text("section.finding")  # printed unit, won beside
     assert page.locator("figure svg").count() >= 1
     _shot(page, "discrepancy-report")
     page.goto(f"{loaded['reports_url']}/discrepancies/gangwon-2025-plan/latest.html")

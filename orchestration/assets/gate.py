@@ -70,7 +70,7 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     validator = GateValidator(home.home / "gx")
     run_id = context.run.run_id
     report_ids = list(context.partition_keys)
-    validator.run_name = f"{', '.join(report_ids[:3])}{' …' if len(report_ids) > 3 else ''} (run {run_id[:8]})"
+    validator.run_name = f"{', '.join(report_ids[:10])}{' …' if len(report_ids) > 10 else ''} (run {run_id[:8]})"
     with warehouse.connect() as con:
         gates = run_gate(con, report_ids, run_id, EXPECTATIONS_DIR, validator, log=progress_log(context.log.info, len(report_ids), "checked"))
         reports = {g.report_id: write_discrepancy_report(con, g.report_id, run_id, home.discrepancy_reports) for g in gates}
