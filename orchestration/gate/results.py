@@ -45,6 +45,30 @@ def _value(row: dict, column: str):
     return value
 
 
+def _shown(row: dict, column: str) -> str:
+    """An amount in the report's own unit with thousands separators and the won figure beside it
+    ('1,893,692 천원 (1,893,692,000 won)'); any other figure as stored, with its unit."""
+    value = _value(row, column)
+    if value is None:
+        return "None"
+    per_unit, unit = _value(row, "won_per_unit"), _value(row, "unit")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if per_unit:
+        printed = plain_decimal(number / Decimal(int(per_unit)))
+        return f"{_grouped(printed)} {unit or ''} ({_grouped(plain_decimal(number))} won)".replace("  ", " ")
+    return f"{plain_decimal(number)}{unit if unit == '%' else ''}"
+
+
+def _grouped(text: str) -> str:
+    whole, _, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}"
+    return sign + whole + (f".{fraction}" if fraction else "")
+
+
 def describe(report_id: str, row: dict, suite: Suite) -> str:
     """'chungbuk-tp-2024-q3, 수탁사업비 (table 29), line 1863 "계" budget: expected 1, found 2 (…)'."""
     where = _value(row, "table_name") or suite.model
@@ -62,12 +86,16 @@ def describe(report_id: str, row: dict, suite: Suite) -> str:
     if _value(row, "measure_name"):
         text += f" {row['measure_name']}"
     if _value(row, "expected") is not None or _value(row, "found") is not None:
-        text += f": expected {_value(row, 'expected')}, found {_value(row, 'found')}"
+        text += f": expected {_shown(row, 'expected')}, found {_shown(row, 'found')}"
         if _value(row, "difference") is not None:
             text += f" (difference {row['difference']}"
             text += f", tolerance {row['tolerance']})" if _value(row, "tolerance") is not None else ")"
+        if _value(row, "expected_exact") is not None and _value(row, "expected_exact") != _value(row, "expected"):
+            text += f"; computed {row['expected_exact']} before rounding ({row.get('rounding_rule') or 'tolerance'})"
     if _value(row, "other_lines"):
         text += f"; parts on lines {row['other_lines']}"
+    if _value(row, "note"):
+        text += f" — {row['note']}"
     if row.get("gate_status") == STALE and row.get("acknowledgement"):
         text += f" — stale acknowledgement: {row['acknowledgement']}"
     elif not row.get("gate_status") and row.get("failed_expectation"):
@@ -75,7 +103,7 @@ def describe(report_id: str, row: dict, suite: Suite) -> str:
     return text
 
 
-EXACT_COLUMNS = ("expected", "found", "difference", "tolerance")
+EXACT_COLUMNS = ("expected_exact", "expected", "found", "difference", "tolerance")
 
 
 def plain_decimal(text):
@@ -231,6 +259,7 @@ def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
         if reconciliation:
             # classify reads the amounts of inconsistent rows only
             select += [_q("is_consistent")] * ("is_consistent" not in shape.narrow) + [
+                _q("finding_level")] * ("finding_level" in shape.columns and "finding_level" not in shape.narrow) + [
                 f"case when is_consistent then null else cast({_q(c)} as varchar) end as {_q(c)}"
                 for c in ("expected", "found") if c not in shape.narrow
             ]
@@ -239,7 +268,7 @@ def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
         frame = con.execute(f"select {', '.join(select)} from {suite.table} {where} order by rowid", [batch]).df()
         rowids = frame.pop("__gate_rowid").to_numpy()
     else:
-        frame = con.execute(f"select {_full_select(suite)} from {suite.table} {where}", [batch]).df()
+        frame = con.execute(f"select {_full_select(suite, shape)} from {suite.table} {where}", [batch]).df()
         rowids = None
     for column in exact:  # an expectation on an amount sees it as the gate always showed it
         frame[column] = frame[column].map(plain_decimal).astype(object)
@@ -252,14 +281,14 @@ def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
         if rowids is not None:
             wanted = rowids[positions]
             full = con.execute(
-                f"select rowid as __gate_rowid, {_full_select(suite)} from {suite.table} where rowid in (select unnest(?::bigint[]))",
+                f"select rowid as __gate_rowid, {_full_select(suite, shape)} from {suite.table} where rowid in (select unnest(?::bigint[]))",
                 [wanted.tolist()],
             ).df()
             full = full.set_index("__gate_rowid").loc[wanted].reset_index(drop=True)
         else:
             full = frame.iloc[positions][list(shape.columns)].reset_index(drop=True)
         if reconciliation:
-            for column in EXACT_COLUMNS:
+            for column in _exact(shape):
                 full[column] = full[column].map(plain_decimal).astype(object)
             full["gate_status"] = [status[p] for p in positions]
             full["acknowledgement"] = [acknowledgement[p] for p in positions]
@@ -277,11 +306,15 @@ def _q(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def _full_select(suite: Suite) -> str:
+def _full_select(suite: Suite, shape: _Shape) -> str:
     if suite.kind == "reconciliation":
         # Amounts as exact decimal text: pandas would turn DECIMAL into float.
-        return "* replace (" + ", ".join(f"cast({c} as varchar) as {c}" for c in EXACT_COLUMNS) + ")"
+        return "* replace (" + ", ".join(f"cast({c} as varchar) as {c}" for c in _exact(shape)) + ")"
     return "*"
+
+
+def _exact(shape: _Shape) -> list[str]:
+    return [c for c in EXACT_COLUMNS if c in shape.columns]
 
 
 def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str]):
@@ -295,7 +328,8 @@ def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str
         named = [k in acked for k in zip(frame["report_id"].to_numpy()[maybe], frame["check_id"].to_numpy()[maybe])]
         settled[maybe[np.array(named, dtype=bool)]] = False
     todo = np.flatnonzero(~settled)
-    subset = frame.iloc[todo][["report_id", "check_id", "is_consistent", "expected", "found"]]
+    subset = frame.iloc[todo][["report_id", "check_id", "is_consistent", "expected", "found"]
+                              + ["finding_level"] * ("finding_level" in frame)]
     for column in ("expected", "found"):
         subset[column] = subset[column].map(plain_decimal).astype(object)
     classified, stale = classify(subset, model, acknowledgements, set(batch))

@@ -147,9 +147,9 @@ REPORT_ROWS = Extractor(
 
 def all_extractors() -> list[Extractor]:
     """Every raw table, reader tables first. Fact extractors register themselves in their modules."""
-    from . import budget_execution, budget_plan, kpi, performance_targets, project_funding  # noqa: F401
+    from . import budget_execution, budget_plan, kpi, performance_targets, project_funding, staffing  # noqa: F401
 
     extractors = [REPORT_LINES, REPORT_TABLES, REPORT_ROWS]
-    for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets):
+    for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets, staffing):
         extractors.append(module.EXTRACTOR)
     return extractors

@@ -141,8 +141,11 @@ changes as (
 )
 
 select
-    *,
-    abs(difference) <= tolerance as is_consistent
+    * exclude (expected, found, difference, tolerance, unit),
+    {{ reconciliation_evidence(
+        expected='expected', found='found', tolerance='tolerance', unit='unit',
+        won_per_unit=won_per_unit('unit'),
+    ) }}
 from column_totals
 union all
 select
@@ -157,11 +160,9 @@ select
     measure_name,
     source_line,
     other_lines,
-    expected,
-    found,
-    difference,
-    tolerance,
-    unit,
-    abs(difference) <= tolerance as is_consistent
+    {{ reconciliation_evidence(
+        expected='expected', found='found', tolerance='tolerance', unit='unit',
+        won_per_unit=won_per_unit('unit'),
+    ) }}
 from changes
 where not has_unknown_part and not has_no_year
