@@ -117,7 +117,7 @@ def test_acknowledged_discrepancy_warns_and_stale_acknowledgement_errors(pipelin
     try:
         failing = con.execute(
             "select check_id, expected, found, source_line from reconciliation.rec_execution_rows "
-            "where report_id = ? and not is_consistent", [MUTATED]
+            "where report_id = ? and finding_level = 'ERROR'", [MUTATED]
         ).fetchall()
         assert len(failing) == 1
         check_id, expected, found, line = failing[0]
@@ -135,9 +135,11 @@ def test_acknowledged_discrepancy_warns_and_stale_acknowledgement_errors(pipelin
         (gate,) = run_gate(con, [MUTATED], "stale-run", expectations, validator)
         assert {r.suite.name: r.severity for r in gate.results}["rec_execution_rows"] == "ERROR"
         status = con.execute(
-            "select gate_status from gate.failed_rows where run_id = 'stale-run' and suite = 'rec_execution_rows'"
+            "select gate_status from gate.failed_rows where run_id = 'stale-run' and suite = 'rec_execution_rows' "
+            "order by gate_status"
         ).fetchall()
-        assert status == [("stale_acknowledgement",)]
+        # the 계 rate 15.7% (truncated in a half-up table) is this copy's WARN finding, never acknowledged for it
+        assert status == [("stale_acknowledgement",), ("warning",)]
     finally:
         con.close()
 
