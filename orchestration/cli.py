@@ -514,8 +514,8 @@ def cmd_status(args) -> int:
     for row in rows:
         print(f"{row['report_id']:28} {str(row['loaded_at'])[:19]:20} {row['tables'] or 0:>6} {row['loads']:>5}  "
               f"{str(row['load_id']):30} {row['gate']}")
-        print(f"{'':28} tables: {coverage.get(row['report_id'], '-')}")
         print(f"{'':28} {row['status']}")
+        print(f"{'':28} tables: {coverage.get(row['report_id'], '-')}")
     return 0
 
 
