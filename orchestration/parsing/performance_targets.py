@@ -326,7 +326,7 @@ class _K3Row:
 
 
 def _k3_year(token: str) -> tuple[str, int] | None:
-    """'2023년' -> ('2023', 2023); '3년 평균(21~23)' / "3년 평균('21~'23)" -> ('2021-2023', 2023)."""
+    """'YYYY년' -> ('YYYY', YYYY); '3년 평균(yy~yy)' / "3년 평균('yy~'yy)" -> ('YYYY-YYYY', the last year)."""
     text = strip_markup(token)
     if "평균" in text:
         match = _K3_RANGE.search(text)

@@ -2,7 +2,7 @@
 (docs/report-families.md, "Period roles").
 
 Models key on the role ('plan_year', 'base_year', 'change', 'mean_3y', 'year_-2'); the printed
-period ('2025', '2021-2023', 'change') stays in the facts as data.
+period (a year 'YYYY', a range 'YYYY-YYYY', or 'change') stays in the facts as data.
 """
 
 from __future__ import annotations
