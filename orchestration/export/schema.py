@@ -73,9 +73,9 @@ def export_metadata() -> dict:
 def _dbt_models(manifest_file: Path | None) -> dict[str, dict]:
     """Model name -> {description, columns, tests} for the models of the published layer."""
     if manifest_file is None:
-        from ..dbt_manifest import manifest_path
+        from ..dbt_project import dbt_project
 
-        manifest_file = manifest_path()
+        manifest_file = dbt_project.manifest_path
     manifest = json.loads(Path(manifest_file).read_text(encoding="utf-8"))
     models = {
         node["unique_id"]: {"name": node["name"], "description": node.get("description") or "", "columns": node.get("columns") or {}, "tests": []}
