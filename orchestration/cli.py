@@ -597,6 +597,8 @@ def cmd_docs(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .parsing.profiles import family_names
+
     parser = argparse.ArgumentParser(prog="budget-recon", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -606,7 +608,8 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--organization", required=True, help="issuing organization as printed")
     add.add_argument("--organization-en")
     add.add_argument("--title", required=True)
-    add.add_argument("--family", default="agency_status_report", choices=["agency_status_report", "regional_industry_plan"])
+    add.add_argument("--family", default="agency_status_report", choices=family_names(),
+                     help="report family: a profile in seeds/families/ (the bundled ones or BUDGET_RECON_SEEDS's)")
     add.add_argument("--period")
     add.add_argument("--as-of", help="ISO date the figures refer to")
     add.add_argument("--encoding", default="utf-8", help="utf-8, utf-8-sig, cp949, euc-kr …")

@@ -9,8 +9,8 @@ the same id, the same acknowledgements applied).
 A failing case prints, per fact table or gate table, the rows only in the original, only in the
 variant, and the mapped rows whose values differ (`~ t29:L1863: budget_won: 1 -> 2`).
 
-A variant that differs is a failure, except a known gap marked xfail(strict=True) with its cause in
-FACTS_XFAIL / VERDICTS_XFAIL: fixing it turns the mark into a failure, and the mark is then removed.
+A variant that differs is a failure (the header-synonyms variant found the last gap: column labels
+were the printed headers; they are now the family profile's canonical words).
 """
 
 from __future__ import annotations
@@ -25,21 +25,6 @@ from tests.variants import (
 
 REPORTS = ("chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1", "gangwon-2025-plan")
 CASES = [(r, name) for r in REPORTS for name in VARIANTS if r in APPLIES.get(name, {r})]
-
-# (report, variant) -> reason, for facts and for verdicts. Period roles, family profiles and
-# content-keyed acknowledgements fixed all the first run of this test found but this one:
-_PRINTED_COLUMN_LABEL = ("int_row_labels.column_label is the printed header ('전년대비 국비' for '증감 국비'), and "
-                         "acknowledgements match on it: it must be the profile's canonical header word")
-FACTS_XFAIL: dict[tuple[str, str], str] = {("gangwon-2025-plan", "header-synonyms"): _PRINTED_COLUMN_LABEL}
-VERDICTS_XFAIL: dict[tuple[str, str], str] = {("gangwon-2025-plan", "header-synonyms"): _PRINTED_COLUMN_LABEL}
-
-
-def _cases(xfails: dict[tuple[str, str], str]):
-    return [
-        pytest.param(r, name, id=f"{r}:{name}",
-                     marks=[pytest.mark.xfail(strict=True, reason=xfails[(r, name)])] if (r, name) in xfails else [])
-        for r, name in CASES
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -75,19 +60,12 @@ def test_originals_yield_facts(results):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("report, name", _cases(FACTS_XFAIL))
-def test_variant_yields_the_same_facts(results, report, name):
+@pytest.mark.parametrize("aspect", ["facts", "verdicts"])
+@pytest.mark.parametrize("report, name", CASES, ids=[f"{r}:{n}" for r, n in CASES])
+def test_variant_yields_the_same_facts_and_verdicts(results, report, name, aspect):
     variant = _variant(results, report, name)
-    diff = results.fact_diff(variant)
-    assert not diff, f"{variant.report_id} ({name}{': ' + variant.note if variant.note else ''}):\n" + "\n".join(diff)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("report, name", _cases(VERDICTS_XFAIL))
-def test_variant_gets_the_same_verdicts(results, report, name):
-    variant = _variant(results, report, name)
-    diff = results.verdict_diff(variant)
-    assert not diff, f"{variant.report_id} ({name}{': ' + variant.note if variant.note else ''}):\n" + "\n".join(diff)
+    diff = results.fact_diff(variant) if aspect == "facts" else results.verdict_diff(variant)
+    assert not diff, f"{variant.report_id} ({name}{': ' + variant.note if variant.note else ''}), {aspect}:\n" + "\n".join(diff)
 
 
 # --- the generator itself (no pipeline) -----------------------------------------------------

@@ -9,7 +9,7 @@ and unit lines lie between them and it does not open with its own 계 row.
 Hierarchy (through `parent_row_id`):
 - the first 계 / 합계 / 총계 row is the root of its (logical) table;
 - flat tables with implicit groups (총괄: 사업지출, 사업외지출; 재단운영지출: 재단운영비; 수익사업지출:
-  시설장비운영비) use `GROUPS`: a group row takes the following rows as children until one of its
+  시설장비운영비) use the profile's `execution_groups`: a group row takes the following rows as children until one of its
   closing labels (a sibling printed after the children, e.g. 자산취득비) or the next group row;
 - everything else points to the root (numbered projects, the STI projects by strategic goal).
 A table root that details a 총괄 row carries that row in `summary_row_id` (재단운영지출 계 → 총괄
@@ -101,30 +101,33 @@ TABLE_KEYS = (
     "other",
 )
 
-# Table kind from the title (squashed), most specific first.
-_TABLE_KINDS: tuple[tuple[str, str], ...] = (
-    ("재단운영", "foundation_operations"),
-    ("수익사업", "revenue_business"),
-    ("수탁사업", "commissioned_projects"),
-    ("목적사업", "own_purpose_projects"),
-    ("총괄", "execution_summary"),
-    ("집행현황", "execution_summary"),
-)
-# The 총괄 row a detail table's 계 restates or feeds (docs/report-families.md 6.1 "annex tables").
-SUMMARY_ROW_FOR: dict[str, str] = {
-    "foundation_operations": "재단운영지출",
-    "revenue_business": "수익사업지출",
-    "own_purpose_projects": "고유목적사업지출",
-    "commissioned_projects": "고유목적사업지출",
-}
-# Implicit groups of the flat 예산과목 tables (docs/report-families.md 2.2): group label -> labels that close it
-# (siblings printed after its children). A group also ends at the next group label.
-GROUPS: dict[str, tuple[str, ...]] = {
-    "사업지출": ("사업외지출",),
-    "사업외지출": (),
-    "재단운영비": ("자산취득비",),
-    "시설장비운영비": ("용역사업비",),
-}
+# Table kinds, the 총괄 row a detail table restates and the implicit groups of the flat 예산과목 tables
+# are family vocabulary: the profile's `execution_table_kinds`, `execution_summary_rows` and
+# `execution_groups` (docs/report-families.md 2.2, 6.1).
+
+
+def _table_kinds(report: Report) -> tuple[tuple[str, str], ...]:
+    """(word of the squashed title, table key), most specific first."""
+    kinds = tuple((squash(word), key) for word, key in profile(report).get("execution_table_kinds") or ())
+    unknown = sorted({key for _, key in kinds} - set(TABLE_KEYS))
+    if unknown:
+        raise ValueError(f"execution_table_kinds of the family profile name unknown table keys {unknown} (known: {TABLE_KEYS})")
+    return kinds
+
+
+def _summary_row_for(report: Report) -> dict[str, str]:
+    """Table key -> the 총괄 row (squashed) its 계 restates or feeds."""
+    return {key: squash(label) for key, label in (profile(report).get("execution_summary_rows") or {}).items()}
+
+
+def _groups(report: Report) -> dict[str, tuple[str, ...]]:
+    """Group label -> labels that close it (siblings printed after its children), squashed. A group
+    also ends at the next group label."""
+    return {
+        squash(label): tuple(squash(c) for c in closers or ())
+        for label, closers in (profile(report).get("execution_groups") or {}).items()
+    }
+
 
 _MEASURES = ("budget", "executed", "balance")
 
@@ -190,9 +193,9 @@ def _table_name(table: Table) -> str | None:
     return None
 
 
-def _table_key(name: str | None) -> str:
+def _table_key(name: str | None, kinds: tuple[tuple[str, str], ...]) -> str:
     key = squash(name or "")
-    for word, table_key in _TABLE_KINDS:
+    for word, table_key in kinds:
         if word in key:
             return table_key
     return "other"
@@ -218,6 +221,7 @@ def execution_tables(report: Report) -> list[dict]:
     logical: list[dict] = []
     words = header_words(report)
     totals = total_labels(report)
+    kinds = _table_kinds(report)
     if not words:
         return logical
     for table in report.tables:
@@ -240,7 +244,7 @@ def execution_tables(report: Report) -> list[dict]:
             {
                 "tables": [(table, header, columns)],
                 "name": name,
-                "key": _table_key(name),
+                "key": _table_key(name, kinds),
                 "logical_table_no": table.table_no,
             }
         )
@@ -357,6 +361,7 @@ def extract(report: Report) -> list[dict]:
     totals = total_labels(report)
     out: list[dict] = []
     summary_rows: dict[str, str] = {}  # squashed 총괄 label -> row_id
+    summary_row_for, groups = _summary_row_for(report), _groups(report)
     unit = as_of = None
     for logical in execution_tables(report):
         tables = [t for t, _, _ in logical["tables"]]
@@ -442,10 +447,10 @@ def extract(report: Report) -> list[dict]:
             if root_id is None and item_key in totals:
                 kind, level, parent = "total", 0, None
                 root_id = row_id
-                summary_row_id = summary_rows.get(SUMMARY_ROW_FOR.get(key, ""))
-            elif item_key in GROUPS:
+                summary_row_id = summary_rows.get(summary_row_for.get(key, ""))
+            elif item_key in groups:
                 kind, level, parent = "group", 1, root_id
-                group_id, group_closers = row_id, GROUPS[item_key]
+                group_id, group_closers = row_id, groups[item_key]
             else:
                 if group_id and item_key in group_closers:
                     group_id, group_closers = None, ()

@@ -37,7 +37,7 @@ COLUMNS: dict[str, str] = {
     "level": "INTEGER",  # root 0
     "is_total": "BOOLEAN",
     "org_unit": "VARCHAR",  # TOC spelling of the department column; NULL for 계 and program tables
-    "column_label": "VARCHAR",  # header as printed
+    "column_label": "VARCHAR",  # header as printed; a change column under the profile's canonical word
     "is_column_total": "BOOLEAN",  # the 계 / 합계 column
     "program": "VARCHAR",
     "sub_program": "VARCHAR",

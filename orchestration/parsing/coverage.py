@@ -39,12 +39,12 @@ def required_fact_types(family: str | None) -> tuple[str, ...]:
     `required_fact_types` (none for a report read without a family, e.g. a fragment in a test)."""
     if not family:
         return ()
-    from .profiles import FAMILIES_DIR, load_profile
+    from .profiles import load_profile, profile_path
 
     listed = load_profile(family).get("required_fact_types") or []
     if not isinstance(listed, list) or not all(isinstance(t, str) for t in listed):
         raise ReportFormatError(
-            FAMILIES_DIR / f"{family}.yaml", "required_fact_types must be a list of fact type names, e.g. [budget_execution, kpi]"
+            profile_path(family), "required_fact_types must be a list of fact type names, e.g. [budget_execution, kpi]"
         )
     return tuple(listed)
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from .budget_plan import report_fiscal_year
 from .extractors import Extractor
 from .periods import full_year, period_role
-from .profiles import profile
+from .profiles import column_words, profile
 from .program_tree import Node, ProgramTable, indicator_unit, program_tables
 from .reader import Report, Row, Table
 from .values import Value, clean_name, parse_number, parse_value, squash, strip_markup
@@ -65,7 +65,6 @@ COLUMNS: dict[str, str] = {
     "period_role": "VARCHAR",  # plan_year | base_year | change | mean_3y | year_-2 (periods.period_role)
 }
 
-MEASURES = {"목표": "target", "예산": "budget", "1억원당": "roi"}
 ADDITIVE = ("target", "budget")
 
 
@@ -115,7 +114,7 @@ def _b_rows(report: Report, pt: ProgramTable, report_year: int | None = None) ->
         chain = node.chain + [None, None, None]
         is_item = node.kind in ("item", "subtotal")
         for column, value, printed in zip(pt.columns, node.values, node.raw_values):
-            measure = MEASURES[column.word]
+            measure = column.measure  # target | budget | roi (the profile's program_target_columns)
             parent_id = None
             parent: Node | None = node.parent
             if parent is not None and measure in ADDITIVE:
@@ -273,22 +272,14 @@ def _headline_rows(report: Report) -> list[dict]:
 # inconsistency does not break the tree: such a parent is flagged `sum_mismatch`). The tree is then matched to the K3 tree of docs/report-families.md 6.3;
 # when it matches, rows take the tree's labels (printed label kept in `label_raw`, flag
 # `label_shifted` where the printed one names another row); otherwise the printed labels stay
-# (flag `tree_unmatched`). The 3-year block holds means: a program run in only 1 or 2 of the 3 years
-# (blank yearly cells in the K4 `3개년 목표 추이` table that follows) is flagged `years_averaged_N` on
-# its 3-year values; it enters its parent pro rata (N/3). parent_row_id stays null (the pro-rata
-# sums are checked by rec_performance_review, not by the generic plain sums); parent_line_row_id
-# gives the tree.
+# (flag `tree_unmatched`). The averaged block holds means over the printed range ('21~'23: M = 3
+# years): a program run in N < M of them (blank yearly cells in the K4 `3개년 목표 추이` table that
+# follows) is flagged `years_averaged_N` on its averaged values; it enters its parent pro rata (N/M).
+# parent_row_id stays null (the pro-rata sums are checked by rec_performance_review, not by the
+# generic plain sums); parent_line_row_id gives the tree.
 
-K3_MEASURES = {
-    "목표": "target",
-    "성과": "outcome",
-    "달성율": "attainment",
-    "달성률": "attainment",
-    "예산": "budget",
-    "1억원당목표": "roi_target",
-    "1억원당성과": "roi_outcome",
-}
-K3_BLOCK = len(set(K3_MEASURES.values()))  # measure columns per period block
+# The measures of one period block of the K3 table, and their header words: the profile's
+# `review_table_columns` (target, outcome, attainment, budget, roi_target, roi_outcome).
 K3_TREE_MEASURES = ("target", "outcome", "budget")
 _K3_TITLE = re.compile(r"^(?P<indicator>.+?)\s*성과\s*검토\s*\(")
 _K3_RANGE = re.compile(r"'?(\d{2}|\d{4})\s*~\s*'?(\d{2}|\d{4})")
@@ -341,11 +332,14 @@ def _k3_year(token: str) -> tuple[str, int] | None:
     return str(year), year
 
 
-def _k3_columns(table: Table) -> list[tuple[str, int, str, str]] | None:
+def _k3_columns(table: Table, vocabulary: dict[str, tuple[str, str]]) -> list[tuple[str, int, str, str]] | None:
     """[(period, fiscal_year, measure, column label)] for a K3 header (one column per measure of each
-    period block: the value window is the number of periods times the measures), else None."""
+    period block: the value window is the number of periods times the measures), else None.
+    `vocabulary`: the profile's review_table_columns (profiles.column_words); labels print the
+    canonical word."""
+    block = len({measure for measure, _ in vocabulary.values()})
     header_rows = [r for r in table.rows if r.role in ("header", "repeated_header")]
-    if not any(len(r.cells) >= 2 * K3_BLOCK for r in header_rows):
+    if not block or not any(len(r.cells) >= 2 * block for r in header_rows):
         return None  # no header row wide enough for two blocks of measure words
     years: list[tuple[str, int, str]] = []
     measures: list[list[str]] = []
@@ -354,20 +348,20 @@ def _k3_columns(table: Table) -> list[tuple[str, int, str, str]] | None:
         found = [(y, c) for c in cells if c and (y := _k3_year(c))]
         if len(found) >= 2 and not years:
             years = [(y[0], y[1], c) for y, c in found]
-        measures.append([squash(c) for c in cells if squash(c) in K3_MEASURES])
+        measures.append([squash(c) for c in cells if squash(c) in vocabulary])
     if not years:
         return None
-    width = len(years) * K3_BLOCK
+    width = len(years) * block
     words = next((measure[-width:] for measure in measures if len(measure) >= width), [])
     if len(words) != width:
         return None
-    if "attainment" not in {K3_MEASURES[w] for w in words}:
+    if "attainment" not in {vocabulary[w][0] for w in words}:
         return None
-    block = K3_BLOCK
     out = []
     for i, word in enumerate(words):
         period, year, token = years[i // block]
-        out.append((period, year, K3_MEASURES[word], f"{token} {word}"))
+        measure, canonical = vocabulary[word]
+        out.append((period, year, measure, f"{token} {canonical}"))
     return out
 
 
@@ -504,8 +498,14 @@ def _k3_place(rows: list[_K3Row], forest: list[tuple], template: tuple | None) -
         row.path = "/".join(reversed(chain))
 
 
-def _k4_years(report: Report, after: Table, before_line: int, width: int) -> dict[str, int]:
-    """Label -> number of the 3 yearly target cells printed in the K4 table following a K3 table."""
+def _span(period: str) -> int:
+    """Years of an averaged period 'YYYY-YYYY' (the printed range), 1 for a single year."""
+    start, _, end = period.partition("-")
+    return int(end) - int(start) + 1 if end else 1
+
+
+def _k4_years(report: Report, after: Table, before_line: int, width: int, span: int) -> dict[str, int]:
+    """Label -> number of the `span` yearly target cells printed in the K4 table following a K3 table."""
     for table in report.tables:
         if table.first_line <= after.last_line or table.first_line >= before_line:
             continue
@@ -520,7 +520,7 @@ def _k4_years(report: Report, after: Table, before_line: int, width: int) -> dic
             if read is None or not read[0]:
                 continue
             labels, _, window = read
-            years[_k4_key(labels[-1])] = sum(1 for c in window[:3] if c.strip())
+            years[_k4_key(labels[-1])] = sum(1 for c in window[:span] if c.strip())
         return years
     return {}
 
@@ -530,7 +530,8 @@ def _k4_key(label: str) -> str:
 
 
 def _k3_rows(report: Report, report_year: int | None = None) -> list[dict]:
-    tables = [(t, cols) for t in report.tables if (cols := _k3_columns(t))]
+    vocabulary = column_words(report, "review_table_columns")
+    tables = [(t, cols) for t in report.tables if (cols := _k3_columns(t, vocabulary))]
     template = review_tree(report) if tables else None
     out: list[dict] = []
     seen: Counter = Counter()
@@ -556,7 +557,8 @@ def _k3_rows(report: Report, report_year: int | None = None) -> list[dict]:
         single = [i for i, c in enumerate(columns) if c[2] in K3_TREE_MEASURES and "-" not in c[0]]
         _k3_place(rows, _k3_tree(rows, single), template)
         following = tables[n + 1][0].first_line if n + 1 < len(tables) else len(report.lines) + 1
-        years = _k4_years(report, table, following, len(columns))
+        span = max(_span(c[0]) for c in columns)  # the averaged block's printed range
+        years = _k4_years(report, table, following, len(columns), span)
         for row in rows:
             parent = row.parent
             is_total = bool(row.children) or "계" in row.label
@@ -566,7 +568,7 @@ def _k3_rows(report: Report, report_year: int | None = None) -> list[dict]:
                 zip(columns, row.values, row.raw_values), start=1
             ):
                 flags = list(row.flags)
-                if "-" in period and present is not None and 0 < present < 3:
+                if "-" in period and present is not None and 0 < present < _span(period):
                     flags.append(f"years_averaged_{present}")
                 if value.footnote:
                     flags.append("footnote")

@@ -13,25 +13,45 @@ import functools
 import re
 from pathlib import Path
 
+from ..settings import PROJECT_ROOT, paths
 from ..yaml_files import read_yaml
 from .extractors import Extractor
 from .reader import Report
 
-FAMILIES_DIR = Path(__file__).resolve().parents[2] / "seeds" / "families"
+BUNDLED_FAMILIES_DIR = PROJECT_ROOT / "seeds" / "families"
 
 
 class UnknownFamilyError(ValueError):
     """The registry names a family that has no profile file."""
 
 
-@functools.cache
+def families_dirs() -> tuple[Path, ...]:
+    """Where profiles are looked up: the seeds folder's `families/` (BUDGET_RECON_SEEDS; a profile
+    there adds a family or replaces a bundled one), then the bundled profiles."""
+    return tuple(dict.fromkeys((paths().seeds / "families", BUNDLED_FAMILIES_DIR)))
+
+
 def family_names() -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in FAMILIES_DIR.glob("*.yaml")))
+    return _family_names(families_dirs())
 
 
 @functools.cache
+def _family_names(dirs: tuple[Path, ...]) -> tuple[str, ...]:
+    return tuple(sorted({p.stem for d in dirs for p in d.glob("*.yaml")}))
+
+
+def profile_path(family: str) -> Path:
+    """The profile file of a family (the first folder of families_dirs() holding it)."""
+    dirs = families_dirs()
+    return next((d / f"{family}.yaml" for d in dirs if (d / f"{family}.yaml").is_file()), dirs[0] / f"{family}.yaml")
+
+
 def load_profile(family: str) -> dict:
-    path = FAMILIES_DIR / f"{family}.yaml"
+    return _load(family, profile_path(family))
+
+
+@functools.cache
+def _load(family: str, path: Path) -> dict:
     if not path.is_file():
         raise UnknownFamilyError(
             f"no profile for report family {family!r}: expected {path} (known: {', '.join(family_names())})"
@@ -42,10 +62,14 @@ def load_profile(family: str) -> dict:
     return profile
 
 
-@functools.cache
 def _merged() -> dict:
+    return _merged_of(family_names())
+
+
+@functools.cache
+def _merged_of(families: tuple[str, ...]) -> dict:
     merged: dict = {}
-    for family in family_names():
+    for family in families:
         for key, value in load_profile(family).items():
             if isinstance(value, dict):
                 merged.setdefault(key, {}).update(value)
@@ -65,6 +89,16 @@ def profile(report: Report | None) -> dict:
 def total_labels(report: Report | None) -> frozenset[str]:
     """Labels of total rows and columns (profile `total_labels`), compared squashed."""
     return frozenset(profile(report).get("total_labels") or ())
+
+
+def column_words(report: Report | None, key: str) -> dict[str, tuple[str, str]]:
+    """A profile section of header words (`measure: [canonical word, synonyms…]`) as squashed printed
+    word -> (measure, canonical word). Column labels print the canonical word: they are keys."""
+    out: dict[str, tuple[str, str]] = {}
+    for measure, words in (profile(report).get(key) or {}).items():
+        for word in words:
+            out.setdefault(re.sub(r"\s+", "", word), (measure, words[0]))
+    return out
 
 
 def name_key(text: str) -> str:

@@ -69,7 +69,7 @@ def _cell_row(report: Report, pt: ProgramTable, node: Node, column, value, print
         "org_unit": None,
         "org_unit_no": None,
         "column_label": column.label,
-        "is_column_total": column.word == "합계",
+        "is_column_total": column.measure == "total",
         "program": chain[0] if is_item else None,
         "sub_program": chain[1] if is_item else None,
         "industry": chain[2] if is_item else None,

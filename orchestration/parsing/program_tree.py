@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .periods import full_year
-from .profiles import profile
+from .profiles import column_words, profile
 from .reader import Report, Row, Table
 from .values import Value, clean_name, parse_value, squash, strip_markup
 
@@ -41,8 +41,9 @@ _NEW_BLOCK = re.compile(r"(\d{4})\s*년도?\s*신규\s*편성")
 _NOTE = re.compile(r"\s+\*\s+.*$")  # '지역특화 프로젝트 * 괄호 : 총사업비 구분기재'
 _CIRCLED = re.compile(r"^[①-⑳]\s*")
 
-BUDGET_WORDS = ("국비", "지방비", "합계")
-TARGET_WORDS = ("목표", "예산", "1억원당")
+# The measure words of a year block come from the family profile: `program_budget_columns` (B1:
+# national / local / total) and `program_target_columns` (B2/B3: target / budget / roi).
+_KIND_COLUMNS = (("budget", "program_budget_columns"), ("target", "program_target_columns"))
 
 
 def indicator_unit(indicator: str | None, report: Report | None = None) -> str | None:
@@ -55,9 +56,10 @@ def indicator_unit(indicator: str | None, report: Report | None = None) -> str |
 @dataclass
 class Column:
     index: int  # 1..9
-    label: str  # "'24년도 국비"
+    label: str  # "'24년도 국비" | '증감 국비' (the canonical change word, whichever synonym is printed)
     year_label: str  # "'24년도" | '증감'
-    word: str  # 국비 | 지방비 | 합계 | 목표 | 예산 | 1억원당
+    word: str  # the profile's canonical word: 국비 | 지방비 | 합계 | 목표 | 예산 | 1억원당
+    measure: str  # national | local | total (B1); target | budget | roi (B2/B3)
     fiscal_year: int | None
     period: str  # the printed year ('YYYY') or 'change'
     is_change: bool
@@ -101,12 +103,12 @@ class ProgramTable:
 
     def additive(self) -> list[int]:
         """Value positions (0-based) that add up on the tree."""
-        return [i for i, c in enumerate(self.columns) if c.word != "1억원당"]
+        return [i for i, c in enumerate(self.columns) if c.measure != "roi"]
 
     def budget_positions(self) -> tuple[int, int] | None:
         """Positions of the '24 and '25 budget totals (B1 합계, B2/B3 예산) used as row identity."""
-        word = "합계" if self.kind == "budget" else "예산"
-        found = [i for i, c in enumerate(self.columns) if c.word == word and not c.is_change]
+        measure = "total" if self.kind == "budget" else "budget"
+        found = [i for i, c in enumerate(self.columns) if c.measure == measure and not c.is_change]
         return (found[0], found[1]) if len(found) >= 2 else None
 
 
@@ -122,37 +124,35 @@ def _year(token: str) -> int | None:
     return full_year(year)
 
 
-def _columns(table: Table, change_words: tuple[str, ...]) -> tuple[str, list[Column]] | None:
+def _columns(
+    table: Table, change_words: tuple[str, ...], kinds: dict[str, dict[str, tuple[str, str]]]
+) -> tuple[str, list[Column]] | None:
     """(kind, columns) when the header has the year blocks and the measure words of B1 or B2/B3: one
     column per measure word of each block (docs/report-families.md 4.3: the value window's width is
-    the number of year blocks times the measure words of a block)."""
+    the number of year blocks times the measure words of a block). `kinds`: kind -> the profile's
+    words of its columns (profiles.column_words)."""
     rows = [r for r in table.rows if r.role == "header"]
     row_cells = [[strip_markup(c) for c in row.cells] for row in rows]
     if not any("사업명" in squash(c) for cells in row_cells for c in cells):
         return None
+    known = {w for words in kinds.values() for w in words}
     year_tokens: list[str] = []
     measures: list[list[str]] = []
     for cells in row_cells:
         years = [c for c in cells if _year(c) or squash(c) in change_words]
         if len(years) >= 2:
             year_tokens = years
-        measures.append([squash(c) for c in cells if squash(c) in BUDGET_WORDS + TARGET_WORDS])
+        measures.append([squash(c) for c in cells if squash(c) in known])
     if not year_tokens:
         return None
-    width = len(year_tokens) * len(BUDGET_WORDS)  # BUDGET_WORDS and TARGET_WORDS: one word per column of a block
-    words: list[str] = []
-    for measure in measures:
-        if len(measure) >= width:
-            words = measure[-width:]
-    if len(words) != width:
-        return None
-    if set(words) <= set(BUDGET_WORDS):
-        kind = "budget"
-    elif set(words) <= set(TARGET_WORDS):
-        kind = "target"
+    for kind, vocabulary in kinds.items():
+        block = len({measure for measure, _ in vocabulary.values()})
+        width = len(year_tokens) * block
+        words = next((m[-width:] for m in reversed(measures) if len(m) >= width), [])
+        if len(words) == width and all(w in vocabulary for w in words):
+            break
     else:
         return None
-    block = width // len(year_tokens)
     years = [_year(t) for t in year_tokens]
     latest = max((y for y in years if y), default=None)
     columns = []
@@ -160,12 +160,17 @@ def _columns(table: Table, change_words: tuple[str, ...]) -> tuple[str, list[Col
         token = year_tokens[i // block]
         year = _year(token)
         is_change = year is None
+        measure, canonical = vocabulary[word]
+        # labels print the profile's canonical words (a change column: the first of change_headers),
+        # whichever synonym is printed: labels are keys (acknowledgements match on them)
+        label_token = change_words[0] if is_change else token
         columns.append(
             Column(
                 index=i + 1,
-                label=f"{token} {word}",
-                year_label=token,
-                word=word,
+                label=f"{label_token} {canonical}",
+                year_label=label_token,
+                word=canonical,
+                measure=measure,
                 fiscal_year=year if year else latest,
                 period=str(year) if year else "change",
                 is_change=is_change,
@@ -495,9 +500,10 @@ def program_tables(report: Report) -> list[ProgramTable]:
     """Every B1 / B2 / B3 table of the report, rows placed on the tree, identities checked."""
     found: list[ProgramTable] = []
     seen: Counter = Counter()
-    change_words = tuple(profile(report).get("change_headers") or ())
+    change_words = tuple(squash(w) for w in profile(report).get("change_headers") or ())
+    kinds = {kind: column_words(report, key) for kind, key in _KIND_COLUMNS}
     for table in report.tables:
-        shape = _columns(table, change_words)
+        shape = _columns(table, change_words, kinds)
         if shape is None:
             continue
         kind, columns = shape

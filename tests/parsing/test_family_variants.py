@@ -71,3 +71,20 @@ def test_next_year_keeps_period_roles_and_moves_the_printed_years(tmp_path):
     assert [r["period_role"] for r in after] == [r["period_role"] for r in before]
     moved = {(b["period"], a["period"]) for b, a in zip(before, after)}
     assert ("2025", "2026") in moved and ("2024", "2025") in moved and ("2021-2023", "2022-2024") in moved
+
+
+def test_change_header_synonym_keeps_the_canonical_column_label(tmp_path):
+    """Column labels are keys (acknowledgements match on them): a change column printed `전년대비`
+    is labelled with the profile's canonical word, as the original's `증감`."""
+    report_id = "gangwon-2025-plan"
+    text = (SEEDS / f"{report_id}.txt").read_text("utf-8")
+    path = tmp_path / "synonym.txt"
+    path.write_text(text.replace("증감", "전년대비"), encoding="utf-8")
+
+    def labels(source: Path) -> Counter:
+        report = read_report(report_id, source, "utf-8", FAMILY[report_id])
+        return Counter(r["column_label"] for m in (budget_plan, performance_targets) for r in m.extract(report))
+
+    original = labels(SEEDS / f"{report_id}.txt")
+    assert original["증감 국비"] > 0 and original["증감 목표"] > 0
+    assert labels(path) == original

@@ -1,7 +1,8 @@
 {#-
   What a fact row says about itself, for keys that survive a re-export: the labels of the row and of
-  its parents (its label path, prefixed by the table it belongs to) and the printed header of its
-  column. No line or table number: lines added above a table move those, not this.
+  its parents (its label path, prefixed by the table it belongs to) and the header of its column
+  (the fact's column_label, where the parser puts the family profile's canonical word for a header
+  printed with a synonym). No line or table number: lines added above a table move those, not this.
   Rows with the same path, column and measure (a table printed twice) are numbered in document order.
   Reconciliation rows carry these columns (macro row_content), and acknowledgements match on them.
 -#}
@@ -12,86 +13,60 @@
     pre_hook="{{ delete_selected_reports() }}",
 ) }}
 
+{#- One entry per fact table (or per kind of row of one): SQL expressions over its rows. A new fact
+    table is one more entry. Defaults: row_id, parent_row_id (the tree the label path follows up),
+    no column_label, no measure; `distinct` for entries naming printed rows rather than cells. -#}
+{%- set fact_rows = [
+    {'model': 'fct_budget_execution',
+     'scope': 'coalesce(table_key, table_name)',
+     'row_label': 'coalesce(item_name, label_raw)'},
+    {'model': 'fct_project_funding',
+     'scope': "source_kind || coalesce(': ' || project_name, '')",
+     'row_label': 'coalesce(label, label_raw)',
+     'column_label': "concat_ws(' ', period_printed, funding_source)",
+     'measure': 'row_kind'},
+    {'model': 'fct_kpi_attainment',
+     'scope': "concat_ws(' ', org_unit, task_code)",
+     'row_label': 'coalesce(kpi_name, label_raw)',
+     'column_label': "case when row_id like '%#%' then 'measure ' || measure_seq end"},
+    {'model': 'fct_budget_plan',
+     'scope': "plan_table || ' #' || occurrence",
+     'row_label': "replace(item_path, '/', ' > ')",
+     'parent_row_id': 'null',
+     'column_label': 'column_label',
+     'measure': 'measure'},
+    {'model': 'fct_budget_plan',
+     'row_id': 'line_row_id',
+     'distinct': true,
+     'scope': "plan_table || ' #' || occurrence",
+     'row_label': "replace(item_path, '/', ' > ')",
+     'parent_row_id': 'null'},
+    {'model': 'fct_performance_target',
+     'scope': "target_table || ' #' || occurrence || ': ' || indicator",
+     'row_label': "replace(item_path, '/', ' > ')",
+     'parent_row_id': 'null',
+     'column_label': 'column_label',
+     'measure': 'measure'},
+] -%}
+
 with recursive nodes as (
-    select
-        report_id,
-        'fct_budget_execution' as fact_table,
-        row_id,
-        parent_row_id,
-        coalesce(table_key, table_name) as scope,
-        coalesce(item_name, label_raw) as row_label,
-        cast(null as varchar) as column_label,
-        cast(null as varchar) as measure,
-        source_line
-    from {{ ref('fct_budget_execution') }}
-    where {{ in_selected_reports('report_id') }}
-    union all
-    select
-        report_id,
-        'fct_project_funding' as fact_table,
-        row_id,
-        parent_row_id,
-        source_kind || coalesce(': ' || project_name, '') as scope,
-        coalesce(label, label_raw) as row_label,
-        concat_ws(' ', period_printed, funding_source) as column_label,
-        row_kind as measure,
-        source_line
-    from {{ ref('fct_project_funding') }}
-    where {{ in_selected_reports('report_id') }}
-    union all
-    select
-        report_id,
-        'fct_kpi_attainment' as fact_table,
-        row_id,
-        parent_row_id,
-        concat_ws(' ', org_unit, task_code) as scope,
-        coalesce(kpi_name, label_raw) as row_label,
-        case when row_id like '%#%' then 'measure ' || measure_seq end as column_label,
-        null as measure,
-        source_line
-    from {{ ref('fct_kpi_attainment') }}
-    where {{ in_selected_reports('report_id') }}
-    union all
-    -- item_path is the tree path already: no recursion needed
-    select
-        report_id,
-        'fct_budget_plan' as fact_table,
-        row_id,
-        null as parent_row_id,
-        plan_table || ' #' || occurrence as scope,
-        replace(item_path, '/', ' > ') as row_label,
-        column_label,
-        measure,
-        source_line
-    from {{ ref('fct_budget_plan') }}
-    where {{ in_selected_reports('report_id') }}
-    union all
-    -- the printed row as a whole (checks on rows rather than cells name it)
-    select distinct
-        report_id,
-        'fct_budget_plan' as fact_table,
-        line_row_id as row_id,
-        null as parent_row_id,
-        plan_table || ' #' || occurrence as scope,
-        replace(item_path, '/', ' > ') as row_label,
-        null as column_label,
-        null as measure,
-        source_line
-    from {{ ref('fct_budget_plan') }}
-    where {{ in_selected_reports('report_id') }}
-    union all
-    select
-        report_id,
-        'fct_performance_target' as fact_table,
-        row_id,
-        null as parent_row_id,
-        target_table || ' #' || occurrence || ': ' || indicator as scope,
-        replace(item_path, '/', ' > ') as row_label,
-        column_label,
-        measure,
-        source_line
-    from {{ ref('fct_performance_target') }}
-    where {{ in_selected_reports('report_id') }}
+    {%- for f in fact_rows %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        {{ 'select distinct' if f.distinct else 'select' }}
+            report_id,
+            '{{ f.model }}' as fact_table,
+            {{ f.row_id or 'row_id' }} as row_id,
+            cast({{ f.parent_row_id or 'parent_row_id' }} as varchar) as parent_row_id,
+            {{ f.scope }} as scope,
+            {{ f.row_label }} as row_label,
+            cast({{ f.column_label or 'null' }} as varchar) as column_label,
+            cast({{ f.measure or 'null' }} as varchar) as measure,
+            source_line
+        from {{ ref(f.model) }}
+        where {{ in_selected_reports('report_id') }}
+    {%- endfor %}
 ),
 
 paths as (

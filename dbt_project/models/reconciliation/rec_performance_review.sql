@@ -5,19 +5,31 @@
     / 예산 of the same row and block, ±0.005 for 2023, ±0.01 in the averaged 2021-2023 block;
   - review_parent_equals_children: 목표, 성과, 예산 of a parent row (parent_line_row_id, the tree the
     parser rebuilt from the sums: 총계 = R&D + 비R&D, …) = Σ children. 2023 plain; in the 3-year block
-    (means) a program run in N of the 3 years (flag years_averaged_N) enters pro rata N / 3.
+    (means over the printed range of M years) a program run in N of them (flag years_averaged_N)
+    enters pro rata N / M.
     Tolerance ±0.01 per child (2-dp cells rounded independently);
   - budget_shared_across_indicators: both K3 tables share rows and budgets: a row's 예산 equals the
     one of the same row (item_path) and block in the first K3 table of the report (exact at 2 dp).
 -#}
-with review as (
+with review_rows as (
     select
         *,
-        coalesce(try_cast(regexp_extract(flags, 'years_averaged_([0-9])', 1) as integer), 3) as years_in_mean
+        -- years of an averaged period 'YYYY-YYYY' (the printed range), 1 for a single year
+        coalesce(
+            try_cast(split_part(period, '-', 2) as integer) - try_cast(split_part(period, '-', 1) as integer) + 1, 1
+        ) as years_of_period
     from {{ ref('fct_performance_target') }}
     where
         {{ in_selected_reports('report_id') }}
         and target_table = 'three_year_review'
+),
+
+review as (
+    select
+        *,
+        coalesce(try_cast(regexp_extract(flags, 'years_averaged_([0-9]+)', 1) as integer), years_of_period)
+            as years_in_mean
+    from review_rows
 ),
 
 tables as (
@@ -95,10 +107,11 @@ children as (
         c.period,
         c.measure,
         count(*) as child_count,
-        -- 3-year means: a program run in N of the 3 years enters pro rata N / 3
+        -- means over M years: a program run in N of them enters pro rata N / M
         sum(
             case
-                when c.period like '%-%' then cast(c.value_in_sums * c.years_in_mean / 3 as decimal(38, 6))
+                when c.period like '%-%'
+                    then cast(c.value_in_sums * c.years_in_mean / c.years_of_period as decimal(38, 6))
                 else c.value_in_sums
             end
         ) as weighted_sum,
