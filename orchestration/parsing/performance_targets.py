@@ -24,7 +24,7 @@ from decimal import Decimal
 from .budget_plan import report_fiscal_year
 from .extractors import Extractor
 from .periods import full_year, period_role
-from .profiles import column_words, profile
+from .profiles import column_words, name_key, profile
 from .program_tree import Node, ProgramTable, indicator_unit, program_tables
 from .reader import Report, Row, Table
 from .values import Value, clean_name, parse_number, parse_value, squash, strip_markup
@@ -281,10 +281,8 @@ def _headline_rows(report: Report) -> list[dict]:
 # The measures of one period block of the K3 table, and their header words: the profile's
 # `review_table_columns` (target, outcome, attainment, budget, roi_target, roi_outcome).
 K3_TREE_MEASURES = ("target", "outcome", "budget")
-_K3_TITLE = re.compile(r"^(?P<indicator>.+?)\s*성과\s*검토\s*\(")
 _K3_RANGE = re.compile(r"'?(\d{2}|\d{4})\s*~\s*'?(\d{2}|\d{4})")
 _K3_YEAR = re.compile(r"^'?(\d{4}|\d{2})\s*년도?$")
-_K4_MARK = "목표추이"
 _STAR = re.compile(r"\*+")
 
 def review_tree(report: Report) -> tuple | None:
@@ -365,9 +363,31 @@ def _k3_columns(table: Table, vocabulary: dict[str, tuple[str, str]]) -> list[tu
     return out
 
 
-def _k3_indicator(table: Table) -> str | None:
+@dataclass(frozen=True)
+class ReviewWords:
+    """Family vocabulary of the K3 review table (profile): the words after the indicator in its title
+    (`사업화매출액 성과 검토(…`), the header word of the K4 yearly-targets table that follows it, and
+    the groups whose children are industries rather than programs (compared without spacing)."""
+
+    title: re.Pattern
+    years_table: tuple[str, ...]
+    industry_groups: tuple[str, ...]
+
+    @classmethod
+    def of(cls, report: Report | None) -> "ReviewWords":
+        spec = profile(report)
+        words = [r"\s*".join(map(re.escape, squash(w))) for w in spec.get("review_title_words") or ()]
+        title = re.compile(r"^(?P<indicator>.+?)\s*(?:%s)\s*\(" % "|".join(words)) if words else re.compile(r"(?!)")
+        return cls(
+            title=title,
+            years_table=tuple(squash(w) for w in spec.get("review_years_table_words") or ()),
+            industry_groups=tuple(name_key(w) for w in spec.get("review_industry_groups") or ()),
+        )
+
+
+def _k3_indicator(table: Table, words: ReviewWords) -> str | None:
     for text in [table.title or ""] + [c for r in table.rows if r.role != "data" for c in r.cells[:1]]:
-        match = _K3_TITLE.match(strip_markup(text))
+        match = words.title.match(strip_markup(text))
         if match:
             return squash(clean_name(match.group("indicator")))
     return None
@@ -504,13 +524,15 @@ def _span(period: str) -> int:
     return int(end) - int(start) + 1 if end else 1
 
 
-def _k4_years(report: Report, after: Table, before_line: int, width: int, span: int) -> dict[str, int]:
+def _k4_years(
+    report: Report, after: Table, before_line: int, width: int, span: int, words: ReviewWords
+) -> dict[str, int]:
     """Label -> number of the `span` yearly target cells printed in the K4 table following a K3 table."""
     for table in report.tables:
         if table.first_line <= after.last_line or table.first_line >= before_line:
             continue
         header = [squash(c) for r in table.rows if r.role == "header" for c in r.cells]
-        if not any(_K4_MARK in c for c in header):
+        if not any(w in c for c in header for w in words.years_table):
             continue
         years: dict[str, int] = {}
         for row in table.rows:
@@ -531,12 +553,13 @@ def _k4_key(label: str) -> str:
 
 def _k3_rows(report: Report, report_year: int | None = None) -> list[dict]:
     vocabulary = column_words(report, "review_table_columns")
+    words = ReviewWords.of(report)
     tables = [(t, cols) for t in report.tables if (cols := _k3_columns(t, vocabulary))]
     template = review_tree(report) if tables else None
     out: list[dict] = []
     seen: Counter = Counter()
     for n, (table, columns) in enumerate(tables):
-        indicator = _k3_indicator(table)
+        indicator = _k3_indicator(table, words)
         seen[indicator] += 1
         unit = indicator_unit(indicator, report)
         rows: list[_K3Row] = []
@@ -558,11 +581,11 @@ def _k3_rows(report: Report, report_year: int | None = None) -> list[dict]:
         _k3_place(rows, _k3_tree(rows, single), template)
         following = tables[n + 1][0].first_line if n + 1 < len(tables) else len(report.lines) + 1
         span = max(_span(c[0]) for c in columns)  # the averaged block's printed range
-        years = _k4_years(report, table, following, len(columns), span)
+        years = _k4_years(report, table, following, len(columns), span, words)
         for row in rows:
             parent = row.parent
             is_total = bool(row.children) or "계" in row.label
-            in_main = parent is not None and "주력" in parent.label and "소계" in parent.label
+            in_main = parent is not None and any(g in name_key(parent.label) for g in words.industry_groups)
             present = years.get(_k4_key(row.label)) if not row.children else None
             for index, ((period, year, measure, column_label), value, printed) in enumerate(
                 zip(columns, row.values, row.raw_values), start=1

@@ -113,7 +113,7 @@ def name_key(text: str) -> str:
 COLUMNS: dict[str, str] = {
     "report_id": "VARCHAR",
     "family": "VARCHAR",
-    "section": "VARCHAR",  # headline_roi_base | roi_base_excluded_program | name_alias | …
+    "section": "VARCHAR",  # headline_roi_base | roi_base_excluded_program | combined_total_label | name_alias | …
     "position": "INTEGER",  # order within the section
     "key": "VARCHAR",
     "value": "VARCHAR",
@@ -128,6 +128,12 @@ def _entries(data: dict) -> list[tuple[str, str | None, str | None, str | None, 
         out.append(("headline_roi_base", name_key(indicator), base, None, None))
     for program in data.get("roi_base_excluded_programs") or ():
         out.append(("roi_base_excluded_program", name_key(program), None, None, None))
+    tree = data.get("program_tree_rows") or {}
+    for word in tree.get("combined_total") or ():
+        out.append(("combined_total_label", name_key(word), None, None, None))
+    if data.get("rnd_total_section"):
+        label = data["rnd_total_section"] + (tree.get("section_total_word") or "")
+        out.append(("rnd_total_label", name_key(label), None, None, None))
     for printed, canonical in (data.get("name_aliases") or {}).items():
         out.append(("name_alias", printed, canonical, None, None))
     for prefix in data.get("project_name_prefixes") or ():

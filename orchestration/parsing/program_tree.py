@@ -35,7 +35,6 @@ from .profiles import column_words, profile
 from .reader import Report, Row, Table
 from .values import Value, clean_name, parse_value, squash, strip_markup
 
-SECTIONS = ("R&D", "비R&D", "기타")
 _YEAR_TOKEN = re.compile(r"^'?(\d{2}|\d{4})\s*년도?$")
 _NEW_BLOCK = re.compile(r"(\d{4})\s*년도?\s*신규\s*편성")
 _NOTE = re.compile(r"\s+\*\s+.*$")  # '지역특화 프로젝트 * 괄호 : 총사업비 구분기재'
@@ -195,16 +194,39 @@ def _indicator(report: Report, table: Table) -> str | None:
 # Rows
 
 
-def _classify(label: str) -> tuple[str, str | None]:
+@dataclass(frozen=True)
+class TreeWords:
+    """The labels that place a program-table row on the tree, from the family profile's
+    `program_tree_rows` (compared squashed)."""
+
+    grand_total: tuple[str, ...]  # the root: 총계
+    combined_total: tuple[str, ...]  # a label containing one: R&D + 비R&D 합계(기타 제외)
+    sections: dict[str, str]  # squashed section total label ('R&D합계') -> section ('R&D')
+    outside_combined: frozenset[str]  # sections whose total hangs under the root (기타)
+    subtotal: tuple[str, ...]  # 소계
+
+    @classmethod
+    def of(cls, report: Report | None) -> "TreeWords":
+        spec = profile(report).get("program_tree_rows") or {}
+        total_word = squash(spec.get("section_total_word") or "")
+        return cls(
+            grand_total=tuple(squash(w) for w in spec.get("grand_total") or ()),
+            combined_total=tuple(squash(w) for w in spec.get("combined_total") or ()),
+            sections={squash(s) + total_word: s for s in spec.get("sections") or ()},
+            outside_combined=frozenset(spec.get("sections_outside_combined") or ()),
+            subtotal=tuple(squash(w) for w in spec.get("subtotal") or ()),
+        )
+
+
+def _classify(label: str, words: TreeWords) -> tuple[str, str | None]:
     key = squash(label)
-    if key in ("총계", "총합계"):
+    if key in words.grand_total:
         return "grand_total", None
-    if "기타제외" in key or key.startswith("R&D+비R&D"):
+    if any(w in key for w in words.combined_total):
         return "combined_total", None
-    for section in SECTIONS:
-        if key == f"{squash(section)}합계":
-            return "section_total", section
-    if key == "소계":
+    if key in words.sections:
+        return "section_total", words.sections[key]
+    if key in words.subtotal:
         return "subtotal", None
     return "item", None
 
@@ -213,7 +235,7 @@ def clean_label(text: str) -> str:
     return _NOTE.sub("", clean_name(text)).strip()
 
 
-def _read_row(row: Row, line_row_id: str, width: int) -> Node:
+def _read_row(row: Row, line_row_id: str, width: int, words: TreeWords) -> Node:
     cells = list(row.cells)
     raw = row.raw_text.split("\t")
     if len(raw) != len(cells):  # pragma: no cover - the reader splits the same line
@@ -258,7 +280,7 @@ def _read_row(row: Row, line_row_id: str, width: int) -> Node:
         printed_labels=list(labels),
     )
     if labels:
-        node.kind, node.section = _classify(labels[-1])
+        node.kind, node.section = _classify(labels[-1], words)
         node.own, node.own_index = labels[-1], len(labels) - 1
     else:
         node.flags.append("label_missing")
@@ -310,7 +332,7 @@ def _first_leaf(node: Node) -> tuple[Node, int]:
     return node, depth
 
 
-def _build(pt: ProgramTable) -> None:
+def _build(pt: ProgramTable, words: TreeWords) -> None:
     positions = pt.additive()
     root = combined = section = None
     pending: list[Node] = []
@@ -330,7 +352,7 @@ def _build(pt: ProgramTable) -> None:
             node.parent, combined, section = root, node, None
         elif node.kind == "section_total":
             close_section()
-            node.parent = combined if (combined and node.section != "기타") else root
+            node.parent = combined if (combined and node.section not in words.outside_combined) else root
             section = node
         elif node.kind == "subtotal":
             node.section = section.section if section else None
@@ -502,6 +524,7 @@ def program_tables(report: Report) -> list[ProgramTable]:
     seen: Counter = Counter()
     change_words = tuple(squash(w) for w in profile(report).get("change_headers") or ())
     kinds = {kind: column_words(report, key) for kind, key in _KIND_COLUMNS}
+    words = TreeWords.of(report)
     for table in report.tables:
         shape = _columns(table, change_words, kinds)
         if shape is None:
@@ -510,13 +533,13 @@ def program_tables(report: Report) -> list[ProgramTable]:
         indicator = _indicator(report, table) if kind == "target" else None
         seen[(kind, indicator)] += 1
         nodes = [
-            _read_row(row, f"t{table.table_no}:L{row.line_no}", len(columns))
+            _read_row(row, f"t{table.table_no}:L{row.line_no}", len(columns), words)
             for row in table.rows
             if row.role == "data" and any(c.strip() for c in row.cells)
         ]
         found.append(ProgramTable(table, kind, indicator, seen[(kind, indicator)], columns, nodes))
     for pt in found:
-        _build(pt)
+        _build(pt, words)
         _name(pt)
     _check_identities(found)
     for pt in found:  # names again: a re-labelled first row renames its group

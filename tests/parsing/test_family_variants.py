@@ -88,3 +88,36 @@ def test_change_header_synonym_keeps_the_canonical_column_label(tmp_path):
     original = labels(SEEDS / f"{report_id}.txt")
     assert original["증감 국비"] > 0 and original["증감 목표"] > 0
     assert labels(path) == original
+
+
+def test_a_profile_in_the_seeds_folder_adds_header_spellings(tmp_path, monkeypatch):
+    """A new spelling of a program-table header is a profile entry, not code: with `국고` added as a
+    synonym of `국비` in a profile under BUDGET_RECON_SEEDS/families (which wins over the bundled one),
+    a plan printing `국고` yields the original's facts, labelled with the canonical `국비`."""
+    import yaml
+
+    from orchestration.parsing.profiles import BUNDLED_FAMILIES_DIR, profile_path
+
+    report_id, family = "gangwon-2025-plan", FAMILY["gangwon-2025-plan"]
+    data = yaml.safe_load((BUNDLED_FAMILIES_DIR / f"{family}.yaml").read_text("utf-8"))
+    data["program_budget_columns"]["national"] = ["국비", "국고"]
+    families = tmp_path / "seeds" / "families"
+    families.mkdir(parents=True)
+    (families / f"{family}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    text = (SEEDS / f"{report_id}.txt").read_text("utf-8")
+    path = tmp_path / "national.txt"
+    # the header cells only (prose and funding lines print 국비 too: other extractors' vocabulary)
+    lines = ["\t".join("국고" if c.strip() == "국비" else c for c in line.split("\t")) for line in text.split("\n")]
+    assert lines != text.split("\n")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    def labels(source: Path) -> Counter:
+        report = read_report(report_id, source, "utf-8", family)
+        return Counter((r["column_label"], r["funding_source"]) for r in budget_plan.extract(report))
+
+    original = labels(SEEDS / f"{report_id}.txt")
+    assert labels(path) != original  # the bundled profile does not know 국고
+    monkeypatch.setenv("BUDGET_RECON_SEEDS", str(tmp_path / "seeds"))
+    assert profile_path(family) == families / f"{family}.yaml"
+    assert labels(path) == original
+    assert _summary(report_id, path) == _summary(report_id, SEEDS / f"{report_id}.txt")

@@ -5,8 +5,9 @@
   - self-chosen indicators with an ROI base in the family profile (section headline_roi_base):
     combined_less_excluded: ROI = target / (plan-year budget of R&D + 비R&D - the programs of section
     roi_base_excluded_program); rnd_total: ROI = target / plan-year budget of R&D 합계;
-    both ±0.005 (ratio of printed values, docs/report-families.md "Rounding"). Budgets from the
-    사업화매출액 table (sales_target) of the same printing (its budgets equal B1's:
+    both ±0.005 (ratio of printed values, docs/report-families.md "Rounding"). The combined total and
+    R&D total rows are found by the profile's labels (sections combined_total_label, rnd_total_label).
+    Budgets from the 사업화매출액 table (sales_target) of the same printing (its budgets equal B1's:
     rec_performance_budget_links).
 -#}
 with targets as (
@@ -36,7 +37,19 @@ program_tables as (
                 x.report_id = t.report_id
                 and x.section = 'roi_base_excluded_program'
                 and contains(t.label_key, x.entry_key)
-        ) as is_excluded_program
+        ) as is_excluded_program,
+        -- the combined total row ('R&D + 비R&D 합계(기타 제외)') and the R&D total row, by the profile's labels
+        exists(
+            select 1 from profile as x
+            where
+                x.report_id = t.report_id
+                and x.section = 'combined_total_label'
+                and contains(t.label_key, x.entry_key)
+        ) as is_combined_total,
+        exists(
+            select 1 from profile as x
+            where x.report_id = t.report_id and x.section = 'rnd_total_label' and t.label_key = x.entry_key
+        ) as is_rnd_total
     from targets as t
     where t.target_table in ('sales_target', 'employment_target') and t.period_role = 'plan_year'
 ),
@@ -44,7 +57,7 @@ program_tables as (
 -- the 'R&D + 비R&D 합계' row of each program target table
 grand_rows as (
     select * from program_tables
-    where label_key like 'r&d+비r&d%'
+    where is_combined_total
 ),
 
 -- printing of the program tables each headline printing is compared with
@@ -68,14 +81,14 @@ budget_bases as (
     select
         p.report_id,
         p.occurrence,
-        sum(p.value_in_sums) filter (where p.label_key like 'r&d+비r&d%') as grand_budget,
-        sum(p.value_in_sums) filter (where p.label_key = 'r&d합계') as rnd_budget,
+        sum(p.value_in_sums) filter (where p.is_combined_total) as grand_budget,
+        sum(p.value_in_sums) filter (where p.is_rnd_total) as rnd_budget,
         sum(p.value_in_sums) filter (where p.is_excluded_program) as excluded_budget,
         string_agg(cast(p.source_line as varchar), ',' order by p.source_line)
-        filter (where p.label_key like 'r&d+비r&d%' or p.is_excluded_program)
+        filter (where p.is_combined_total or p.is_excluded_program)
             as export_base_lines,
         string_agg(cast(p.source_line as varchar), ',' order by p.source_line)
-        filter (where p.label_key = 'r&d합계') as rnd_base_lines
+        filter (where p.is_rnd_total) as rnd_base_lines
     from program_tables as p
     where p.measure = 'budget' and p.target_table = 'sales_target'
     group by p.report_id, p.occurrence
