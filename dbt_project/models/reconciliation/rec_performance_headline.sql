@@ -28,29 +28,38 @@ profile as (
     where {{ in_selected_reports('report_id') }}
 ),
 
+-- the profile's labels each plan-year row of the program target tables matches (spacing and
+-- punctuation ignored): a program left out of the export base, the combined total row
+-- ('R&D + 비R&D 합계(기타 제외)'), the R&D total row
+label_matches as (
+    select
+        t.report_id,
+        t.row_id,
+        bool_or(x.section = 'roi_base_excluded_program') as is_excluded_program,
+        bool_or(x.section = 'combined_total_label') as is_combined_total,
+        bool_or(x.section = 'rnd_total_label') as is_rnd_total
+    from targets as t
+    inner join profile as x
+        on
+            t.report_id = x.report_id
+            and (
+                (
+                    x.section in ('roi_base_excluded_program', 'combined_total_label')
+                    and contains(t.label_key, x.entry_key)
+                )
+                or (x.section = 'rnd_total_label' and t.label_key = x.entry_key)
+            )
+    group by t.report_id, t.row_id
+),
+
 program_tables as (
     select
         t.*,
-        exists(
-            select 1 from profile as x
-            where
-                x.report_id = t.report_id
-                and x.section = 'roi_base_excluded_program'
-                and contains(t.label_key, x.entry_key)
-        ) as is_excluded_program,
-        -- the combined total row ('R&D + 비R&D 합계(기타 제외)') and the R&D total row, by the profile's labels
-        exists(
-            select 1 from profile as x
-            where
-                x.report_id = t.report_id
-                and x.section = 'combined_total_label'
-                and contains(t.label_key, x.entry_key)
-        ) as is_combined_total,
-        exists(
-            select 1 from profile as x
-            where x.report_id = t.report_id and x.section = 'rnd_total_label' and t.label_key = x.entry_key
-        ) as is_rnd_total
+        coalesce(m.is_excluded_program, false) as is_excluded_program,
+        coalesce(m.is_combined_total, false) as is_combined_total,
+        coalesce(m.is_rnd_total, false) as is_rnd_total
     from targets as t
+    left join label_matches as m on t.report_id = m.report_id and t.row_id = m.row_id
     where t.target_table in ('sales_target', 'employment_target') and t.period_role = 'plan_year'
 ),
 
