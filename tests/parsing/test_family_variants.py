@@ -121,3 +121,32 @@ def test_a_profile_in_the_seeds_folder_adds_header_spellings(tmp_path, monkeypat
     assert profile_path(family) == families / f"{family}.yaml"
     assert labels(path) == original
     assert _summary(report_id, path) == _summary(report_id, SEEDS / f"{report_id}.txt")
+
+
+def test_a_new_execution_table_title_word_is_a_profile_entry(tmp_path, monkeypatch):
+    """An execution table's kind comes from a word of its title listed in the profile: a report titling
+    its foundation table `법인운영지출` reads like the original once the profile lists `법인운영`."""
+    import yaml
+
+    from orchestration.parsing.profiles import BUNDLED_FAMILIES_DIR
+
+    report_id, family = "chungbuk-tp-2024-q3", FAMILY["chungbuk-tp-2024-q3"]
+    text = (SEEDS / f"{report_id}.txt").read_text("utf-8")
+    assert "\n○ 재단운영지출\n" in text
+    path = tmp_path / "renamed.txt"
+    path.write_text(text.replace("\n○ 재단운영지출\n", "\n○ 법인운영지출\n"), encoding="utf-8")
+
+    def shape(source: Path) -> list:
+        report = read_report(report_id, source, "utf-8", family)
+        rows = budget_execution.extract(report)
+        return [(r["row_id"], r["table_key"], r["parent_row_id"], r["summary_row_id"], r["budget_won"]) for r in rows]
+
+    original = shape(SEEDS / f"{report_id}.txt")
+    assert shape(path) != original  # the bundled profile does not know 법인운영
+    data = yaml.safe_load((BUNDLED_FAMILIES_DIR / f"{family}.yaml").read_text("utf-8"))
+    data["execution_table_kinds"].insert(0, ["법인운영", "foundation_operations"])
+    families = tmp_path / "seeds" / "families"
+    families.mkdir(parents=True)
+    (families / f"{family}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("BUDGET_RECON_SEEDS", str(tmp_path / "seeds"))
+    assert shape(path) == original
