@@ -310,7 +310,8 @@ def fixed_cost(variants: dict[str, Path], one: str, work: Path) -> dict:
 
 def fixed_cost_table(out: dict, one: str, load: tuple) -> str:
     names = list(out)
-    lines = [f"`python bench/run_bench.py --fixed-cost{' --before ' + names[0].split(' ', 1)[-1] if len(names) > 1 else ''}` — "
+    lines = [f"`python bench/run_bench.py --fixed-cost{' --before ' + names[0].split(' ', 1)[-1] if len(names) > 1 else ''}"
+             f"{' --after ' + names[1].split(' ', 1)[-1] if len(names) > 1 and ' ' in names[1] else ''}` — "
              f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, load average {load[0]:.1f} at start, "
              f"{os.getloadavg()[0]:.1f} at the end. Wall s / CPU s of the process tree (dbt included).", "",
              "| | " + " | ".join(names) + (" | after ÷ before |" if len(names) == 2 else " |"),
@@ -510,6 +511,7 @@ def main(argv=None) -> int:
     parser.add_argument("--fixed-cost", action="store_true",
                         help="the bundled reports and one report on a loaded warehouse, wall and CPU (with --before: that commit too)")
     parser.add_argument("--before", help="a git revision to measure before the working tree, back to back")
+    parser.add_argument("--after", help="a git revision to measure as 'after' (default: the working tree)")
     parser.add_argument("--before-only", action="store_true", help="measure the --before revision alone")
     parser.add_argument("--one", help="the report to re-run (default: the smallest bundled report)")
     args = parser.parse_args(argv)
@@ -537,7 +539,8 @@ def main(argv=None) -> int:
         load = os.getloadavg()
         variants = {f"before {args.before}": _tree(args.before, work)} if args.before else {}
         if not args.before_only:
-            variants["after" if args.before else "this tree"] = ROOT
+            variants[f"after {args.after}" if args.after else "after" if args.before else "this tree"] = (
+                _tree(args.after, work) if args.after else ROOT)
         text = fixed_cost_table(fixed_cost(variants, one, work), one, load)
         print(text)
         if args.out.exists():
