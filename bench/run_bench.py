@@ -113,7 +113,9 @@ def stage_gate(seeds: Path, db: Path, work: Path) -> None:
     def literal(value) -> str:
         if isinstance(value, str):
             return "'" + value.replace("'", "''") + "'"
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
             return repr(value)
         raise NotImplementedError(f"no SQL literal for {value!r}")
 
@@ -148,24 +150,36 @@ def stage_gate(seeds: Path, db: Path, work: Path) -> None:
 
     def plain_sql(con, suites, ids, acknowledgements) -> dict:
         """(suite, report) -> {(expectation, column, key)} of every unexpected row, in DuckDB alone."""
-        con.execute("create or replace temp table bench_acks (model varchar, report_id varchar, check_id varchar, "
-                    "expected decimal(38,10), found decimal(38,10))")
+        # The gate's content key (acknowledgements.content_key): trimmed text, '' as absent.
+        con.execute("create or replace temp table bench_acks (model varchar, report_id varchar, identity varchar, "
+                    "label_path varchar, column_label varchar, measure varchar, expected decimal(38,10), found decimal(38,10))")
         if acknowledgements:
-            con.execute("insert into bench_acks select unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[]), "
-                        "unnest(?::varchar[])::decimal(38,10), unnest(?::varchar[])::decimal(38,10)",
-                        [[a.model for a in acknowledgements], [a.report_id for a in acknowledgements],
-                         [a.check_id for a in acknowledgements], [str(a.expected) for a in acknowledgements],
-                         [str(a.found) for a in acknowledgements]])
+            fields = [[a.model for a in acknowledgements], [a.report_id for a in acknowledgements],
+                      [a.identity for a in acknowledgements], [a.label_path for a in acknowledgements],
+                      [a.column for a in acknowledgements], [a.measure for a in acknowledgements],
+                      [str(a.expected) for a in acknowledgements], [str(a.found) for a in acknowledgements]]
+            con.execute("insert into bench_acks select " + ", ".join(
+                f"unnest(?::varchar[]){'::decimal(38,10)' if i >= 6 else ''}" for i in range(8)), fields)
         flagged: dict = {}
         for suite in suites:
             source = f"select * from {suite.table} where report_id in (select unnest(?::varchar[]))"
             params = [ids]
             if suite.kind == "reconciliation":  # the gate's classification of each row (acknowledgements.classify)
+                present = {c for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                    suite.table.split(".")).fetchall()}
+
+                def part(column):
+                    return f"nullif(trim(cast(t.{column} as varchar)), '')" if column in present else "null"
+
+                content = " and ".join(f"{part(c)} is not distinct from nullif(trim(a.{k}), '')" for c, k in (
+                    ("identity_name", "identity"), ("label_path", "label_path"), ("column_label", "column_label"),
+                    ("measure_name", "measure")))
                 source = (
-                    f"select t.*, case when t.is_consistent then '{CONSISTENT}' when a.check_id is null then '{DISCREPANCY}' "
+                    f"select t.*, case when t.is_consistent then '{CONSISTENT}' when a.model is null then '{DISCREPANCY}' "
                     f"when t.expected::decimal(38,10) = a.expected and t.found::decimal(38,10) = a.found then '{ACKNOWLEDGED}' else '{STALE}' end as gate_status "
                     f"from {suite.table} t left join bench_acks a on a.model = ? and a.report_id = t.report_id "
-                    f"and a.check_id = t.check_id where t.report_id in (select unnest(?::varchar[]))"
+                    f"and {content} where t.report_id in (select unnest(?::varchar[]))"
                 )
                 params = [suite.model, ids]
             expectations = suite.definition.get("expectations", [])
@@ -190,15 +204,16 @@ def stage_gate(seeds: Path, db: Path, work: Path) -> None:
     acknowledgements = load_acknowledgements(acknowledgements_file(EXPECTATIONS_DIR))
     ack_seconds = time.perf_counter() - started
     plain_sql(con, suites, ids, acknowledgements)  # warms DuckDB's buffers for both sides
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     plain = plain_sql(con, suites, ids, acknowledgements)
-    sql_seconds = time.perf_counter() - started
+    sql_seconds, sql_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     started = time.perf_counter()
     validator = GateValidator(work / "gx")  # imports GE and opens its file context
     setup = time.perf_counter() - started
+    cpu = time.process_time()
     gates = run_gate(con, ids, "bench", EXPECTATIONS_DIR, validator)
-    validated = time.perf_counter() - started - setup
+    validated, validate_cpu = time.perf_counter() - started - setup, time.process_time() - cpu
     validator.build_docs()
     ge_seconds = time.perf_counter() - started
     docs = ge_seconds - setup - validated
@@ -217,6 +232,8 @@ def stage_gate(seeds: Path, db: Path, work: Path) -> None:
         raise AssertionError(f"GE and plain SQL flag different rows in {len(differ)} (suite, report) pairs, e.g. "
                              + "; ".join(f"{k}: GE {sorted(ge.get(k, ()))[:3]} SQL {sorted(plain.get(k, ()))[:3]}" for k in differ[:3]))
     _emit(seconds=ge_seconds, setup_seconds=setup, validate_seconds=validated, docs_seconds=docs, sql_seconds=sql_seconds,
+          sql_cpu=sql_cpu, validate_cpu=validate_cpu, validate_cpu_ratio=validate_cpu / sql_cpu,
+          validations=len(getattr(validator, "_stored", [])),
           ack_load_seconds=ack_seconds, ratio=ge_seconds / sql_seconds, validate_ratio=validated / sql_seconds,
           errors=sum(g.severity == "ERROR" for g in gates), flagged_pairs=len(plain),
           flagged_rows=sum(len({x[2] for x in v}) for v in plain.values()))
