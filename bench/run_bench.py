@@ -253,8 +253,8 @@ def stage_measured(home: Path, extra: list[str]) -> None:
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    (home / "bench-run.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
-    summary = [l for l in proc.stdout.splitlines() if l.startswith(("✔", "✘", "▶", "⚠")) or " reports, " in l]
+    (home / f"bench-run-{len(list(home.glob('bench-run-*.log')))}.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    summary = [l.strip() for l in proc.stdout.splitlines() if l.strip().startswith(("ok ", "FAILED ")) or " reports, " in l]
     dbt = {}
     results = home / "dbt" / "target" / "run_results.json"
     if results.exists():
