@@ -113,7 +113,9 @@ def stage_gate(seeds: Path, db: Path, work: Path) -> None:
     def literal(value) -> str:
         if isinstance(value, str):
             return "'" + value.replace("'", "''") + "'"
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
             return repr(value)
         raise NotImplementedError(f"no SQL literal for {value!r}")
 
@@ -148,24 +150,36 @@ def stage_gate(seeds: Path, db: Path, work: Path) -> None:
 
     def plain_sql(con, suites, ids, acknowledgements) -> dict:
         """(suite, report) -> {(expectation, column, key)} of every unexpected row, in DuckDB alone."""
-        con.execute("create or replace temp table bench_acks (model varchar, report_id varchar, check_id varchar, "
-                    "expected decimal(38,10), found decimal(38,10))")
+        # The gate's content key (acknowledgements.content_key): trimmed text, '' as absent.
+        con.execute("create or replace temp table bench_acks (model varchar, report_id varchar, identity varchar, "
+                    "label_path varchar, column_label varchar, measure varchar, expected decimal(38,10), found decimal(38,10))")
         if acknowledgements:
-            con.execute("insert into bench_acks select unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[]), "
-                        "unnest(?::varchar[])::decimal(38,10), unnest(?::varchar[])::decimal(38,10)",
-                        [[a.model for a in acknowledgements], [a.report_id for a in acknowledgements],
-                         [a.check_id for a in acknowledgements], [str(a.expected) for a in acknowledgements],
-                         [str(a.found) for a in acknowledgements]])
+            fields = [[a.model for a in acknowledgements], [a.report_id for a in acknowledgements],
+                      [a.identity for a in acknowledgements], [a.label_path for a in acknowledgements],
+                      [a.column for a in acknowledgements], [a.measure for a in acknowledgements],
+                      [str(a.expected) for a in acknowledgements], [str(a.found) for a in acknowledgements]]
+            con.execute("insert into bench_acks select " + ", ".join(
+                f"unnest(?::varchar[]){'::decimal(38,10)' if i >= 6 else ''}" for i in range(8)), fields)
         flagged: dict = {}
         for suite in suites:
             source = f"select * from {suite.table} where report_id in (select unnest(?::varchar[]))"
             params = [ids]
             if suite.kind == "reconciliation":  # the gate's classification of each row (acknowledgements.classify)
+                present = {c for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                    suite.table.split(".")).fetchall()}
+
+                def part(column):
+                    return f"nullif(trim(cast(t.{column} as varchar)), '')" if column in present else "null"
+
+                content = " and ".join(f"{part(c)} is not distinct from nullif(trim(a.{k}), '')" for c, k in (
+                    ("identity_name", "identity"), ("label_path", "label_path"), ("column_label", "column_label"),
+                    ("measure_name", "measure")))
                 source = (
-                    f"select t.*, case when t.is_consistent then '{CONSISTENT}' when a.check_id is null then '{DISCREPANCY}' "
+                    f"select t.*, case when t.is_consistent then '{CONSISTENT}' when a.model is null then '{DISCREPANCY}' "
                     f"when t.expected::decimal(38,10) = a.expected and t.found::decimal(38,10) = a.found then '{ACKNOWLEDGED}' else '{STALE}' end as gate_status "
                     f"from {suite.table} t left join bench_acks a on a.model = ? and a.report_id = t.report_id "
-                    f"and a.check_id = t.check_id where t.report_id in (select unnest(?::varchar[]))"
+                    f"and {content} where t.report_id in (select unnest(?::varchar[]))"
                 )
                 params = [suite.model, ids]
             expectations = suite.definition.get("expectations", [])
@@ -190,15 +204,16 @@ def stage_gate(seeds: Path, db: Path, work: Path) -> None:
     acknowledgements = load_acknowledgements(acknowledgements_file(EXPECTATIONS_DIR))
     ack_seconds = time.perf_counter() - started
     plain_sql(con, suites, ids, acknowledgements)  # warms DuckDB's buffers for both sides
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     plain = plain_sql(con, suites, ids, acknowledgements)
-    sql_seconds = time.perf_counter() - started
+    sql_seconds, sql_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     started = time.perf_counter()
     validator = GateValidator(work / "gx")  # imports GE and opens its file context
     setup = time.perf_counter() - started
+    cpu = time.process_time()
     gates = run_gate(con, ids, "bench", EXPECTATIONS_DIR, validator)
-    validated = time.perf_counter() - started - setup
+    validated, validate_cpu = time.perf_counter() - started - setup, time.process_time() - cpu
     validator.build_docs()
     ge_seconds = time.perf_counter() - started
     docs = ge_seconds - setup - validated
@@ -217,6 +232,8 @@ def stage_gate(seeds: Path, db: Path, work: Path) -> None:
         raise AssertionError(f"GE and plain SQL flag different rows in {len(differ)} (suite, report) pairs, e.g. "
                              + "; ".join(f"{k}: GE {sorted(ge.get(k, ()))[:3]} SQL {sorted(plain.get(k, ()))[:3]}" for k in differ[:3]))
     _emit(seconds=ge_seconds, setup_seconds=setup, validate_seconds=validated, docs_seconds=docs, sql_seconds=sql_seconds,
+          sql_cpu=sql_cpu, validate_cpu=validate_cpu, validate_cpu_ratio=validate_cpu / sql_cpu,
+          validations=len(getattr(validator, "_stored", [])),
           ack_load_seconds=ack_seconds, ratio=ge_seconds / sql_seconds, validate_ratio=validated / sql_seconds,
           errors=sum(g.severity == "ERROR" for g in gates), flagged_pairs=len(plain),
           flagged_rows=sum(len({x[2] for x in v}) for v in plain.values()))
@@ -225,13 +242,136 @@ def stage_gate(seeds: Path, db: Path, work: Path) -> None:
 STAGES = {"parse": stage_parse, "load": stage_load, "dbt": stage_dbt, "gate": stage_gate}
 
 
+# --- fixed cost: the bundled reports and one report added, before against after ------------------
+
+
+def stage_measured(home: Path, extra: list[str]) -> None:
+    """`budget-recon run` as a child: wall time and CPU seconds of the whole process tree (dbt included),
+    the dbt nodes it ran and Dagster's step durations."""
+    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([str(Path(PY).with_name("budget-recon")), "run", *extra], capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    (home / f"bench-run-{len(list(home.glob('bench-run-*.log')))}.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    summary = [l.strip() for l in proc.stdout.splitlines() if l.strip().startswith(("ok ", "FAILED ")) or " reports, " in l]
+    dbt = {}
+    results = home / "dbt" / "target" / "run_results.json"
+    if results.exists():
+        data = json.loads(results.read_text(encoding="utf-8"))
+        for result in data.get("results", []):
+            kind = result["unique_id"].split(".")[0]
+            entry = dbt.setdefault(kind, {"nodes": 0, "seconds": 0.0})
+            entry["nodes"] += 1
+            entry["seconds"] += result.get("execution_time") or 0.0
+        dbt["elapsed"] = data.get("elapsed_time")
+    steps = {}
+    try:
+        import dagster as dg
+
+        with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+            run = instance.get_runs(limit=1)[0]
+            for stat in instance.get_run_step_stats(run.run_id):
+                if stat.start_time and stat.end_time:
+                    steps[stat.step_key] = round(stat.end_time - stat.start_time, 2)
+            stats = instance.get_run_stats(run.run_id)
+            steps["(run)"] = round((stats.end_time or 0) - (stats.launch_time or stats.start_time or 0), 2)
+    except Exception as exc:  # the figures above still stand
+        steps["error"] = str(exc)[:200]
+    _emit(seconds=seconds, cpu=cpu, exit=proc.returncode, summary=summary, dbt=dbt, steps=steps)
+
+
+def stage_imports() -> None:
+    """Start-up: what importing the code location and GE costs a fresh process."""
+    figures = {}
+    for name, code in (("python", "pass"), ("definitions", "import orchestration.definitions"),
+                       ("great_expectations", "import great_expectations")):
+        started = time.perf_counter()
+        subprocess.run([PY, "-c", code], check=True, capture_output=True)
+        figures[name] = time.perf_counter() - started
+    _emit(**figures)
+
+
+def _tree(rev: str, work: Path) -> Path:
+    """The project at `rev` in a folder of its own (same virtual environment), its dbt manifest prepared."""
+    tree = work / f"tree-{rev}"
+    if not (tree / "orchestration").exists():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    if not (tree / "var" / "dbt" / "manifest" / "manifest.json").exists():
+        subprocess.run([str(Path(PY).with_name("dagster-dbt")), "project", "prepare-and-package", "--file",
+                        "orchestration/dbt_project.py"], cwd=tree, check=True, capture_output=True,
+                       env=dict(os.environ, PYTHONPATH=str(tree), PATH=f"{Path(PY).parent}{os.pathsep}{os.environ.get('PATH', '')}"))
+    return tree
+
+
+def fixed_cost(variants: dict[str, Path], one: str, work: Path) -> dict:
+    """Per variant, back to back: the bundled reports in a fresh home, again in the warm home, then
+    one report re-run against the loaded warehouse."""
+    out = {}
+    for name, tree in variants.items():
+        home = work / f"fixed-{name}"
+        if home.exists():
+            shutil.rmtree(home)
+        home.mkdir(parents=True)
+        env = {"BUDGET_RECON_HOME": str(home), "BUDGET_RECON_SEEDS": str(tree / "seeds"), "DAGSTER_HOME": str(home / "dagster"),
+               "PYTHONPATH": str(tree)}
+        figures = {"imports": _child(["--stage", "imports"], env)}
+        for label, extra in (("fresh", []), ("warm", []), ("one", ["--report", one])):
+            figures[label] = _child(["--stage", "measured", "--home", str(home), *(["--extra", json.dumps(extra)] if extra else [])], env)
+            print(f"{name} {label}: {figures[label]['seconds']:.1f}s wall, {figures[label]['cpu']:.1f} CPU s", flush=True)
+        out[name] = figures
+    return out
+
+
+def fixed_cost_table(out: dict, one: str, load: tuple) -> str:
+    names = list(out)
+    lines = [f"`python bench/run_bench.py --fixed-cost{' --before ' + names[0].split(' ', 1)[-1] if len(names) > 1 else ''}"
+             f"{' --after ' + names[1].split(' ', 1)[-1] if len(names) > 1 and ' ' in names[1] else ''}` — "
+             f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, load average {load[0]:.1f} at start, "
+             f"{os.getloadavg()[0]:.1f} at the end. Wall s / CPU s of the process tree (dbt included).", "",
+             "| | " + " | ".join(names) + (" | after ÷ before |" if len(names) == 2 else " |"),
+             "|---|" + "---|" * (len(names) + (len(names) == 2))]
+
+    def row(label, values, ratio=True):
+        cells = [str(v) for v in values]
+        if len(values) == 2 and ratio:
+            try:
+                cells.append(f"{float(str(values[1]).split()[0]) / float(str(values[0]).split()[0]):.2f}")
+            except (ValueError, ZeroDivisionError):
+                cells.append("")
+        elif len(values) == 2:
+            cells.append("")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    for label, key in (("3 bundled reports, fresh home", "fresh"), ("3 bundled reports, warm home", "warm"),
+                       (f"{one} re-run on the loaded warehouse", "one")):
+        row(f"{label}: wall", [f"{out[n][key]['seconds']:.1f}" for n in names])
+        row(f"{label}: CPU", [f"{out[n][key]['cpu']:.1f}" for n in names])
+    for key in ("one",):
+        for kind in ("model", "test"):
+            row(f"one report: dbt {kind} nodes (s summed)", [
+                f"{out[n][key]['dbt'].get(kind, {}).get('nodes', 0)} ({out[n][key]['dbt'].get(kind, {}).get('seconds', 0):.1f})" for n in names])
+        row("one report: dbt elapsed", [f"{out[n][key]['dbt'].get('elapsed') or 0:.1f}" for n in names])
+        steps = sorted({s for n in names for s in out[n][key]["steps"] if s != "error"})
+        for step in steps:
+            row(f"one report: step {step}", [f"{out[n][key]['steps'].get(step, 0)}" for n in names])
+    for name in ("python", "definitions", "great_expectations"):
+        row(f"import {name} (fresh process)", [f"{out[n]['imports'][name]:.1f}" for n in names])
+    for n in names:
+        lines.append("")
+        lines.append(f"{n}, summary lines of the warm run: " + " / ".join(f"`{s}`" for s in out[n]["warm"]["summary"]))
+    return "\n".join(lines)
+
+
 # --- driver ---------------------------------------------------------------------------------------
 
 
 def _child(args: list[str], env: dict | None = None) -> dict:
     started = time.perf_counter()
     proc = subprocess.run([PY, str(Path(__file__).resolve()), *args], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})), cwd=ROOT)
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, cwd=ROOT)
     wall = time.perf_counter() - started
     lines = [l for l in proc.stdout.splitlines() if l.startswith("BENCH ")]
     if proc.returncode or not lines:
@@ -379,12 +519,18 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="1,10,100,1000")
     parser.add_argument("--inconsistent", type=float, default=0.1)
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
-    parser.add_argument("--stage", choices=[*STAGES, "run"])
+    parser.add_argument("--stage", choices=[*STAGES, "run", "measured", "imports"])
     parser.add_argument("--seeds", type=Path)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--home", type=Path)
     parser.add_argument("--work-dir", "--work", dest="work_dir", type=Path)
     parser.add_argument("--extra")
+    parser.add_argument("--fixed-cost", action="store_true",
+                        help="the bundled reports and one report on a loaded warehouse, wall and CPU (with --before: that commit too)")
+    parser.add_argument("--before", help="a git revision to measure before the working tree, back to back")
+    parser.add_argument("--after", help="a git revision to measure as 'after' (default: the working tree)")
+    parser.add_argument("--before-only", action="store_true", help="measure the --before revision alone")
+    parser.add_argument("--one", help="the report to re-run (default: the smallest bundled report)")
     args = parser.parse_args(argv)
     if args.stage == "parse":
         stage_parse(args.seeds)
@@ -396,6 +542,29 @@ def main(argv=None) -> int:
         stage_gate(args.seeds, args.db, args.work_dir)
     elif args.stage == "run":
         stage_run(args.seeds, args.home, json.loads(args.extra) if args.extra else [])
+    elif args.stage == "measured":
+        stage_measured(args.home, json.loads(args.extra) if args.extra else [])
+    elif args.stage == "imports":
+        stage_imports()
+    elif args.fixed_cost:
+        import yaml
+
+        work = args.work_dir or Path(os.environ.get("TMPDIR", "/tmp")) / "budget-recon-bench"
+        work.mkdir(parents=True, exist_ok=True)
+        entries = yaml.safe_load((ROOT / "seeds" / "reports.yaml").read_text(encoding="utf-8"))["reports"]
+        one = args.one or min(entries, key=lambda e: (ROOT / "seeds" / "reports" / e["file"]).stat().st_size)["report_id"]
+        load = os.getloadavg()
+        variants = {f"before {args.before}": _tree(args.before, work)} if args.before else {}
+        if not args.before_only:
+            variants[f"after {args.after}" if args.after else "after" if args.before else "this tree"] = (
+                _tree(args.after, work) if args.after else ROOT)
+        text = fixed_cost_table(fixed_cost(variants, one, work), one, load)
+        print(text)
+        if args.out.exists():
+            previous = args.out.read_text(encoding="utf-8")
+            marker = "<!-- fixed cost -->"
+            head = previous[:previous.index(marker)] if marker in previous else previous.rstrip() + "\n\n"
+            args.out.write_text(head + marker + "\n## Fixed cost: the bundled reports and one report added (issue 17)\n\n" + text + "\n", encoding="utf-8")
     else:
         sizes = [int(s) for s in args.sizes.split(",")]
         work = args.work_dir or Path(os.environ.get("TMPDIR", "/tmp")) / "budget-recon-bench"

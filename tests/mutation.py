@@ -196,8 +196,13 @@ class MutationPlan:
                 f"{s}.{t}" for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
             }
             for path in EXPECTATIONS_DIR.glob("*.json"):
-                table = json.loads(path.read_text(encoding="utf-8"))["meta"]["table"]
-                if table in existing:
+                suite = json.loads(path.read_text(encoding="utf-8"))
+                meta = suite["meta"]
+                if "identities" in meta:  # a template: the identities whose model exists
+                    meta["identities"] = [i for i in meta["identities"] if f"{meta['schema']}.{i['name']}" in existing]
+                    if meta["identities"]:
+                        (suites_dir / path.name).write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+                elif meta["table"] in existing:
                     shutil.copy(path, suites_dir / path.name)
             self._copy_acknowledgements(suites_dir / "acknowledged.yaml")
             run_gate(con, ids, "mutation", suites_dir, GateValidator(self.workdir / "gx"))

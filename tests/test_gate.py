@@ -195,14 +195,21 @@ def _scratch_warehouse(path: Path, expectations: Path) -> list[str]:
                 "budget_won decimal(38,0), rate_reported decimal(38,4), table_name varchar)")
     con.executemany("insert into marts.fact_rows values (?, ?, ?, ?, ?, ?, 'F')", fact)
     con.execute("create view marts.fct_scratch as select * from marts.fact_rows")
+    # A second identity of the same template, validated in the same GE validation: it reuses
+    # rec_scratch's check ids (no duplicate across identities) and passes; r-c has no row in it.
+    con.execute(f"create table reconciliation.rec_scratch_clean ({REC_COLUMNS})")
+    con.executemany(f"insert into reconciliation.rec_scratch_clean values ({', '.join(['?'] * 17)})",
+                    [_rec(r, c, 40 + i, "1.0000", "1.0000", True) for i, (r, c) in enumerate([("r-a", "c1"), ("r-a", "c2"), ("r-b", "c7")])])
     con.close()
     expectations.mkdir()
-    for source, name, table in (("rec_parent_totals", "rec_scratch", "reconciliation.rec_scratch"),
-                                ("fct_budget_execution", "fct_scratch", "marts.fct_scratch")):
-        suite = json.loads((ROOT / "expectations" / f"{source}.json").read_text(encoding="utf-8"))
-        suite["name"] = name
-        suite["meta"].update(table=table, asset=table.split("."))
-        (expectations / f"{name}.json").write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
+    template = json.loads((ROOT / "expectations" / "reconciliation.json").read_text(encoding="utf-8"))
+    template["meta"]["identities"] = [{"name": "rec_scratch", "description": "crafted rows"},
+                                      {"name": "rec_scratch_clean", "description": "consistent rows"}]
+    (expectations / "reconciliation.json").write_text(json.dumps(template, ensure_ascii=False), encoding="utf-8")
+    suite = json.loads((ROOT / "expectations" / "fct_budget_execution.json").read_text(encoding="utf-8"))
+    suite["name"] = "fct_scratch"
+    suite["meta"].update(table="marts.fct_scratch", asset=["marts", "fct_scratch"])
+    (expectations / "fct_scratch.json").write_text(json.dumps(suite, ensure_ascii=False), encoding="utf-8")
     (expectations / "acknowledged.yaml").write_text(yaml.safe_dump({"acknowledged": acknowledged}, allow_unicode=True))
     return reports
 
@@ -269,7 +276,9 @@ def test_batched_gate_equals_validating_each_report_alone(tmp_path, monkeypatch)
         severity = {(r[0], r[1]): r[4] for r in checks}
         assert severity == {("r-a", "fct_scratch"): "ERROR", ("r-a", "rec_scratch"): "ERROR",
                             ("r-b", "fct_scratch"): "ERROR", ("r-b", "rec_scratch"): "ERROR",
-                            ("r-c", "fct_scratch"): "ERROR", ("r-c", "rec_scratch"): "ERROR"}
+                            ("r-c", "fct_scratch"): "ERROR", ("r-c", "rec_scratch"): "ERROR",
+                            ("r-a", "rec_scratch_clean"): "PASS", ("r-b", "rec_scratch_clean"): "PASS",
+                            ("r-c", "rec_scratch_clean"): "NOT_CHECKED"}
         statuses = sorted((r[0], r[2], r[3], r[4]) for r in failed if r[1] == "rec_scratch")
         assert statuses == [
             ("r-a", "r-a|c2", "ERROR", "discrepancy"), ("r-a", "r-a|c3", "WARN", "acknowledged"),

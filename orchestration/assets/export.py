@@ -5,7 +5,6 @@ whose gate failed is not exported by its run; `budget-recon export` writes the s
 
 import dagster as dg
 
-from ..export import export_reports
 from ..partitions import reports_partitions
 from ..resources import WarehouseResource
 from ..settings import paths
@@ -44,6 +43,8 @@ FOLDERS = {PACKAGE: ("package", "packages"), WORKBOOK: ("xlsx", "workbooks")}
     can_subset=True,
 )
 def export(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from ..export import export_reports  # openpyxl and the package writer: imported by the runs that export only
+
     report_ids = list(context.partition_keys)
     refused: dict[str, str] = {}
     for key in context.selected_asset_keys:

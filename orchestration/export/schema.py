@@ -94,6 +94,25 @@ def _kwargs(test: dict) -> dict:
     return kwargs
 
 
+def _apply_row_contract(table: Table, by_name: dict, kwargs: dict, name: str, columns: dict) -> None:
+    """What a model's row contract says about the published table: key, required columns, codes, references."""
+    key = list(kwargs.get("key") or [])
+    for column in key + list(kwargs.get("not_null") or []):
+        if column in by_name:
+            by_name[column].required = True
+    for column, values in (kwargs.get("accepted_values") or {}).items():
+        if column in by_name and by_name[column].sql_type == "VARCHAR":
+            by_name[column].enum = [str(v) for v in values or []]
+    if key and not table.primary_key and all(c in by_name for c in key):
+        table.primary_key = key
+    target = re.search(r"ref\(['\"](\w+)['\"]\)", kwargs.get("reports") or "")
+    if target and target.group(1) in columns and "report_id" in by_name:
+        table.foreign_keys.append({"fields": ["report_id"], "table": target.group(1), "reference_fields": ["report_id"]})
+    for column, referenced in (kwargs.get("parents") or {}).items():
+        if column in by_name:
+            table.foreign_keys.append({"fields": [column], "table": name, "reference_fields": [referenced]})
+
+
 def published_tables(con: duckdb.DuckDBPyConnection, manifest_file: Path | None = None) -> list[Table]:
     """Every table of the published schema that holds report rows (dims first, then facts)."""
     columns: dict[str, list[tuple[str, str]]] = {}
@@ -127,6 +146,9 @@ def published_tables(con: duckdb.DuckDBPyConnection, manifest_file: Path | None 
         )
         for test in model["tests"]:
             kind, kwargs = test["test_metadata"]["name"], _kwargs(test)
+            if kind == "row_contract":  # dbt_project/macros/tests/row_contract.sql
+                _apply_row_contract(table, by_name, kwargs, name, columns)
+                continue
             column = kwargs.get("column_name") or test.get("column_name")
             if kind == "not_null" and column in by_name:
                 by_name[column].required = True

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .acknowledgements import ACKNOWLEDGED, CONSISTENT, CONTENT_COLUMNS, STALE, classify, load_acknowledgements, row_keys
-from .suites import ERROR, NOT_CHECKED, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites
+from .suites import (ERROR, NOT_CHECKED, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites, template_suite,
+                     validation_groups)
 
 GATE_DDL = """
 create schema if not exists gate;
@@ -130,20 +131,31 @@ def run_gate(
     for suite in suites if report_ids else []:
         if suite.name not in shapes:
             raise RuntimeError(f"gate suite {suite.path.name} covers {suite.table}, which the warehouse lacks")
+    # One GE validation per batch for a suite of its own, and one for all identities of a template.
+    groups = validation_groups(suites)
     if report_ids:
-        validator.prepare(suites)
+        validator.prepare([template_suite(g) if g[0].template else g[0] for g in groups])
+    order = {suite.name: i for i, suite in enumerate(suites)}
     gates = []
     for batch in _batches(con, suites, report_ids):
         started = time.perf_counter()
         results: dict[str, list[SuiteResult]] = {r: [] for r in batch}
         stale: dict[str, list[dict]] = {r: [] for r in batch}
-        for suite in suites:
-            frame, rows, stale_acks = _read(con, suite, shapes[suite.name], batch, acknowledgements)
-            for item in stale_acks:
-                stale[item["report_id"]].append(dict(item, suite=suite.name))
-            for report_id, result in validator.validate_reports(suite, frame, batch, rows).items():
-                results[report_id].append(result)
-            del frame, rows
+        for group in groups:
+            reads = [_read(con, suite, shapes[suite.name], batch, acknowledgements) for suite in group]
+            for suite, (_, _, stale_acks) in zip(group, reads):
+                for item in stale_acks:
+                    stale[item["report_id"]].append(dict(item, suite=suite.name))
+            if group[0].template:
+                by_suite = validator.validate_identities(group, [r[0] for r in reads], batch, [r[1] for r in reads])
+            else:
+                by_suite = {group[0].name: validator.validate_reports(group[0], reads[0][0], batch, reads[0][1])}
+            for suite in group:
+                for report_id, result in by_suite[suite.name].items():
+                    results[report_id].append(result)
+            del reads, by_suite
+        for report_results in results.values():
+            report_results.sort(key=lambda r: order[r.suite.name])
         seconds = (time.perf_counter() - started) / len(batch)
         batch_gates = [ReportGate(report_id, results[report_id], stale[report_id], seconds) for report_id in batch]
         _record(con, batch_gates, run_id, load_ids or {})

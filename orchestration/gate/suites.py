@@ -5,10 +5,17 @@ Each suite file is a GE ExpectationSuite in JSON plus a `meta` block telling the
     {"name": ..., "meta": {"table": "reconciliation.rec_parent_totals", "asset": ["reconciliation", "rec_parent_totals"],
      "kind": "reconciliation" | "fact", "key": ["report_id", "check_id"]}, "expectations": [...]}
 An expectation's `meta.severity` is ERROR (default: blocks publishing) or WARN.
+
+A template file holds the expectations that many relations share once, and lists them in
+`meta.identities` ({"name": ..., "description": ...}, one line each; the relation is
+`<meta.schema>.<name>`): each identity is a suite of its own for every verdict (check results, Dagster
+checks, status), while the gate validates all of them for a report in ONE GE validation, with the
+identity as a column (`template_suite`): GE's fixed cost per validation was most of the gate's time.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -23,6 +30,8 @@ ERROR, WARN, PASS = "ERROR", "WARN", "PASS"
 # A suite that had no row to check for a report: it did not pass, it was not checked (gate.check_results
 # stores it as its severity). It does not block publishing; coverage and required fact types say why.
 NOT_CHECKED = "NOT_CHECKED"
+# The column naming each row's identity (its suite) when a template validates several together.
+IDENTITY = "gate_suite"
 
 
 def verdict_label(severity: str) -> str:
@@ -39,6 +48,7 @@ class Suite:
     kind: str
     key: tuple[str, ...]
     definition: dict
+    template: str | None = None  # the template this suite comes from: validated together with its siblings
 
     @property
     def model(self) -> str:
@@ -46,10 +56,14 @@ class Suite:
 
 
 def load_suites(directory: Path) -> list[Suite]:
+    """Every suite of the directory, by name; a template gives one suite per identity it lists."""
     suites = []
     for path in sorted(directory.glob("*.json")):
         definition = json.loads(path.read_text(encoding="utf-8"))
         meta = definition.get("meta") or {}
+        if "identities" in meta:
+            suites += _identity_suites(path, definition)
+            continue
         missing = [k for k in ("table", "asset", "kind", "key") if k not in meta]
         if missing:
             raise ValueError(f"{path}: suite meta lacks {', '.join(missing)}")
@@ -64,7 +78,59 @@ def load_suites(directory: Path) -> list[Suite]:
                 definition=definition,
             )
         )
+    names = [s.name for s in suites]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{directory}: suite names repeat: {sorted({n for n in names if names.count(n) > 1})}")
+    return sorted(suites, key=lambda s: s.name)
+
+
+def _identity_suites(path: Path, template: dict) -> list[Suite]:
+    """The suites of a template, each as its own suite file would read."""
+    meta = template["meta"]
+    missing = [k for k in ("schema", "kind", "key") if k not in meta]
+    if missing:
+        raise ValueError(f"{path}: template meta lacks {', '.join(missing)}")
+    suites = []
+    for identity in meta["identities"]:
+        name, table = identity["name"], f"{meta['schema']}.{identity['name']}"
+        definition = {
+            "name": name,
+            "meta": {"table": table, "asset": [meta["schema"], name], "kind": meta["kind"], "key": list(meta["key"]),
+                     "description": identity.get("description", "")},
+            "expectations": template.get("expectations", []),
+        }
+        suites.append(Suite(name=name, path=path, table=table, asset=(meta["schema"], name), kind=meta["kind"],
+                            key=tuple(meta["key"]), definition=definition, template=template["name"]))
     return suites
+
+
+def validation_groups(suites: list[Suite]) -> list[list[Suite]]:
+    """What the gate validates in one go: a suite on its own, or every identity of a template."""
+    groups: dict[str, list[Suite]] = {}
+    for suite in suites:
+        groups.setdefault(suite.template or f"\0{suite.name}", []).append(suite)
+    return list(groups.values())
+
+
+def template_suite(suites: list[Suite]) -> Suite:
+    """The suite ONE validation runs over the rows of every identity of a template: the identity is a
+    column of the frame and leads the key, so uniqueness holds per identity as in each suite alone."""
+    first = suites[0]
+    expectations = copy.deepcopy(first.definition.get("expectations", []))
+    for expectation in expectations:
+        kwargs = expectation.get("kwargs") or {}
+        if expectation["type"] == "expect_column_values_to_be_unique":
+            raise ValueError(f"{first.path}: a template's uniqueness must be compound (expect_compound_columns_to_be_unique)")
+        if "column_list" in kwargs:
+            kwargs["column_list"] = [IDENTITY, *kwargs["column_list"]]
+    definition = {
+        "name": first.template,
+        "meta": {"table": "", "asset": [], "kind": first.kind, "key": [IDENTITY, *first.key],
+                 "description": f"{first.path.name}: " + ", ".join(s.name for s in suites)},
+        "expectations": expectations,
+    }
+    return Suite(name=first.template, path=first.path, table="", asset=(), kind=first.kind,
+                 key=(IDENTITY, *first.key), definition=definition)
 
 
 @dataclass
@@ -214,12 +280,38 @@ class GateValidator:
     def validate(self, suite: Suite, frame: pd.DataFrame) -> SuiteResult:
         return self._result(suite, frame, self._run(suite, frame))
 
+    def validate_identities(
+        self,
+        suites: list[Suite],
+        frames: list[pd.DataFrame],
+        report_ids: list[str],
+        rows: list[Callable[[np.ndarray], pd.DataFrame] | None],
+    ) -> dict[str, dict[str, SuiteResult]]:
+        """The identities of one template (`suites`, each with its frame and full-row reader as
+        `validate_reports` takes them) in ONE GE validation, split per identity and then per report:
+        each result is the one `validate_reports` gives for that suite alone (every expectation is
+        row-level and uniqueness is per identity, so an identity fails exactly where its rows do)."""
+        combined = template_suite(suites)
+        frame = pd.concat([f.assign(**{IDENTITY: s.name}) for s, f in zip(suites, frames)], ignore_index=True)
+        items = self._run(combined, frame)
+        out = {}
+        for suite, part, part_rows in zip(suites, frames, rows):
+            mine = []
+            for expectation, column, severity, success, count, keys, observed in items:
+                if not success and keys:  # the identity's own unexpected rows, keyed as in its suite
+                    keys = [{c: v for c, v in k.items() if c != IDENTITY} for k in keys if k.get(IDENTITY) == suite.name]
+                    success, count = not keys, len(keys)
+                mine.append((expectation, column, severity, success, count, keys, observed))
+            out[suite.name] = self.validate_reports(suite, part, report_ids, part_rows, items=mine)
+        return out
+
     def validate_reports(
         self,
         suite: Suite,
         frame: pd.DataFrame,
         report_ids: list[str],
         rows: Callable[[np.ndarray], pd.DataFrame] | None = None,
+        items: list[tuple] | None = None,
     ) -> dict[str, SuiteResult]:
         """Validate the rows of several reports in ONE GE validation and split the outcome per report.
 
@@ -231,8 +323,10 @@ class GateValidator:
         `frame` needs only report_id, the key and the columns the expectations name: `rows(positions)`
         returns the full rows at those positions of `frame`, in that order, and is asked only for the
         rows a failed expectation names (without it, `frame` holds the full rows). Each report's result
-        is the one `validate` gives on that report's full rows."""
-        items = self._run(suite, frame)
+        is the one `validate` gives on that report's full rows. `items`: this suite's outcome when it
+        was validated with others (`validate_identities`)."""
+        if items is None:
+            items = self._run(suite, frame)
         key = list(suite.key)
         # Per report, what validating its rows alone would give: its own unexpected keys.
         own: list[dict] = []

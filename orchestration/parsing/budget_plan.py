@@ -17,7 +17,7 @@ import re
 
 from .extractors import Extractor
 from .profiles import profile, total_labels
-from .reader import Report, Row, Table
+from .reader import Report, Row, Table, value_window
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, parse_as_of, parse_value, squash, strip_markup, to_won
 
@@ -187,28 +187,15 @@ def _money_unit(table: Table, column_label: str) -> str | None:
 
 def _split_row(row: Row, width: int) -> tuple[str, str, list[str], list[str], list[str]]:
     """(label_raw, label, value cells, raw value cells, row flags), value cells right-aligned to `width`."""
+    window = value_window(row, width)
+    label_cells, values, raw_values = window.label_cells, window.values, window.raw_values
     flags: list[str] = []
-    raw = row.raw_text.split("\t")
-    cells = list(row.cells)
-    if len(raw) != len(cells):  # pragma: no cover - the reader splits the same line
-        raw = cells
-    while len(cells) > 1 and not cells[-1].strip():
-        cells.pop()
-        raw.pop()
-    if len(cells) - 1 == width:
-        label_cells, values, raw_values = cells[:1], cells[1:], raw[1:]
-        label_raw = raw[0]
-    elif len(cells) - 1 > width:
-        cut = len(cells) - width
-        label_cells, values, raw_values = cells[:cut], cells[cut:], raw[cut:]
-        label_raw = " ".join(c for c in raw[:cut] if c.strip())
+    if len(label_cells) > 1:
+        label_raw = " ".join(c for c in window.raw_labels if c.strip())
         flags.append("realigned")
-    else:  # dropped cells: right-align, the missing leading value cells stay blank
-        missing = width - (len(cells) - 1)
-        label_cells = cells[:1]
-        values = [""] * missing + cells[1:]
-        raw_values = [""] * missing + raw[1:]
-        label_raw = raw[0]
+    else:
+        label_raw = window.raw_labels[0] if window.raw_labels else ""
+    if window.missing:  # dropped cells: the missing leading value cells stay blank
         flags.append("cells_missing")
     label = clean_name(" ".join(c for c in label_cells if c.strip()))
     if any(v.strip() and parse_value(v).flag == "text" for v in values):

@@ -26,7 +26,7 @@ from .extractors import Extractor
 from .periods import full_year, period_role
 from .profiles import column_words, name_key, profile
 from .program_tree import Node, ProgramTable, indicator_unit, program_tables
-from .reader import Report, Row, Table
+from .reader import Report, Row, Table, value_window
 from .values import Value, clean_name, parse_number, parse_value, squash, strip_markup
 
 COLUMNS: dict[str, str] = {
@@ -394,18 +394,12 @@ def _k3_indicator(table: Table, words: ReviewWords) -> str | None:
 
 
 def _right_aligned(row: Row, width: int) -> tuple[list[str], str, list[str]] | None:
-    cells = list(row.cells)
-    raw = row.raw_text.split("\t")
-    if len(raw) != len(cells):  # pragma: no cover - the reader splits the same line
-        raw = cells
-    while cells and not cells[-1].strip():
-        cells.pop()
-        raw.pop()
-    if len(cells) < width:
+    window = value_window(row, width, pad=False)
+    if len(window.values) < width:
         return None
-    labels = [clean_name(c) for c in cells[:-width] if c.strip()]
-    label_raw = " | ".join(c.strip() for c in raw[:-width] if c.strip())
-    return [lab for lab in labels if lab], label_raw, raw[-width:]
+    labels = [clean_name(c) for c in window.label_cells if c.strip()]
+    label_raw = " | ".join(c.strip() for c in window.raw_labels if c.strip())
+    return [lab for lab in labels if lab], label_raw, window.raw_values
 
 
 def _k3_number(value: Value) -> Decimal | None:

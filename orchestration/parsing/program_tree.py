@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from .periods import full_year
 from .profiles import column_words, profile
-from .reader import Report, Row, Table
+from .reader import Report, Row, Table, value_window
 from .values import Value, clean_name, parse_value, squash, strip_markup
 
 _YEAR_TOKEN = re.compile(r"^'?(\d{2}|\d{4})\s*년도?$")
@@ -236,21 +236,9 @@ def clean_label(text: str) -> str:
 
 
 def _read_row(row: Row, line_row_id: str, width: int, words: TreeWords) -> Node:
-    cells = list(row.cells)
-    raw = row.raw_text.split("\t")
-    if len(raw) != len(cells):  # pragma: no cover - the reader splits the same line
-        raw = cells
-    while cells and not cells[-1].strip():
-        cells.pop()
-        raw.pop()
-    flags: list[str] = []
-    if len(cells) < width + 1:
-        missing = width + 1 - len(cells)
-        cells = cells[:1] + [""] * missing + cells[1:]
-        raw = raw[:1] + [""] * missing + raw[1:]
-        flags.append("cells_missing")
-    label_cells, window = cells[:-width], cells[-width:]
-    raw_labels, raw_window = raw[:-width], raw[-width:]
+    read = value_window(row, width)
+    flags: list[str] = ["cells_missing"] if read.missing else []
+    label_cells, window, raw_labels, raw_window = read.label_cells, read.values, read.raw_labels, read.raw_values
     values = []
     in_new_block = False
     for cell in window:

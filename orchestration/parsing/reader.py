@@ -40,6 +40,37 @@ class Row:
     role: str = "data"  # 'header' | 'repeated_header' | 'data' | 'unit' | 'dash'
 
 
+@dataclass(frozen=True)
+class ValueWindow:
+    """A row read right-aligned: its last `width` cells are values, the cells before them its label."""
+
+    label_cells: list[str]
+    raw_labels: list[str]
+    values: list[str]
+    raw_values: list[str]
+    missing: int  # value cells the row lacked, added blank after its first cell
+
+
+def value_window(row: Row, width: int, pad: bool = True) -> ValueWindow:
+    """Tables whose value columns are fixed at the right while label cells vary in number (an empty
+    leading cell lost, a label split over cells): trailing blank cells dropped, the last `width` cells
+    are the values. A row with fewer than 1 + `width` cells gets blank value cells after its first
+    cell when `pad` (the leading values were dropped); without it, its window is what it has."""
+    cells = list(row.cells)
+    raw = row.raw_text.split("\t")
+    if len(raw) != len(cells):  # pragma: no cover - the reader splits the same line
+        raw = cells
+    while cells and not cells[-1].strip():
+        cells.pop()
+        raw.pop()
+    missing = max(0, width + 1 - len(cells))
+    if missing and pad:
+        cells = cells[:1] + [""] * missing + cells[1:]
+        raw = raw[:1] + [""] * missing + raw[1:]
+    cut = max(0, len(cells) - width)
+    return ValueWindow(cells[:cut], raw[:cut], cells[cut:], raw[cut:], missing)
+
+
 @dataclass
 class Table:
     report_id: str
