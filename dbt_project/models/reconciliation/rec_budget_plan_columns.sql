@@ -41,7 +41,7 @@ parts as (
         string_agg(column_label, ' + ' order by row_id) as part_columns
     from plan
     where not is_column_total
-    group by all
+    group by report_id, line_row_id, fiscal_year, measure
 ),
 
 column_totals as (

@@ -35,7 +35,7 @@ program_tables as (
             where
                 x.report_id = t.report_id
                 and x.section = 'roi_base_excluded_program'
-                and contains(t.label_key, x.entry_key)
+                and 0 < strpos(t.label_key, x.entry_key)
         ) as is_excluded_program
     from targets as t
     where t.target_table in ('sales_target', 'employment_target') and t.period_role = 'plan_year'

@@ -13,7 +13,9 @@
 with review as (
     select
         *,
-        coalesce(try_cast(regexp_extract(flags, 'years_averaged_([0-9])', 1) as integer), 3) as years_in_mean
+        coalesce(
+            cast(nullif({{ regexp_group("flags", "'years_averaged_([0-9])'", 1) }}, '') as integer), 3
+        ) as years_in_mean
     from {{ ref('fct_performance_target') }}
     where
         {{ in_selected_reports('report_id') }}
