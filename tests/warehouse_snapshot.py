@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-# Columns that name a run, a load or a moment rather than a fact.
+# Columns that name a run, a load or a moment (also every `…_at`) rather than a fact.
 VOLATILE = {"run_id", "load_id", "loaded_at", "checked_at", "published_at", "gate_run_id", "file_sha256"}
 
 
@@ -42,7 +42,7 @@ def rows_of(con, relation: str) -> list[tuple]:
     schema, table = relation.split(".")
     columns = sorted(r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchall() if r[0] not in VOLATILE)
+    ).fetchall() if r[0] not in VOLATILE and not r[0].endswith("_at"))
     listing = ", ".join(f'"{c}"' for c in columns)
     rows = [tuple(_plain(v) for v in row) for row in con.execute(f"select {listing} from {relation}").fetchall()]
     return [tuple(columns)] + sorted(rows, key=repr)

@@ -97,12 +97,13 @@ children as (
         c.period,
         c.measure,
         count(*) as child_count,
-        -- 3-year means: a program run in N of the 3 years enters pro rata N / 3
+        -- 3-year means: a program run in N of the 3 years enters pro rata N / 3. Both branches as
+        -- one type, in every database (DuckDB's CASE of decimal(38, 6) and (38, 4) is decimal(38, 4)).
         sum(
-            case
+            cast(case
                 when c.period like '%-%' then cast(c.value_in_sums * c.years_in_mean / 3 as decimal(38, 6))
                 else c.value_in_sums
-            end
+            end as decimal(38, 4))
         ) as weighted_sum,
         bool_or(c.value_in_sums is null) as has_unknown,
         string_agg(cast(c.source_line as varchar), ',' order by c.source_line) as child_lines
