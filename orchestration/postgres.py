@@ -94,6 +94,9 @@ class Result:
     def fetchall(self):
         return self._cursor.fetchall()
 
+    def fetchmany(self, size: int):
+        return self._cursor.fetchmany(size)
+
     def df(self) -> pd.DataFrame:
         description = self._cursor.description or []
         names = [d.name for d in description]
