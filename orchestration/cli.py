@@ -205,7 +205,7 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
             coverage = _coverage_by_report(con, report_ids)
         if "raw.report_loads" in present:
             for report_id, tables, rows in con.execute(
-                "select report_id, table_count, json_extract(row_counts, '$.report_rows')::integer from raw.report_loads "
+                "select report_id, table_count, (row_counts ->> 'report_rows')::integer from raw.report_loads "
                 "where run_id = ?",
                 [run_id],
             ).fetchall():
@@ -219,12 +219,13 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
         published = {r: v["load_id"] for r, v in published_versions(con, report_ids).items()}
         if "gate.check_results" in present:
             for report_id, severity, count in con.execute(
-                "select report_id, severity, count(*) from gate.check_results where run_id = ? group by all", [run_id]
+                "select report_id, severity, count(*) from gate.check_results where run_id = ? group by report_id, severity", [run_id]
             ).fetchall():
                 checks.setdefault(report_id, {})[severity] = count
             for report_id, suite, message in con.execute(
-                "select report_id, suite, message from gate.failed_rows where run_id = ? and severity = 'ERROR' "
-                "qualify row_number() over (partition by report_id order by suite, source_line) <= 10 "
+                "select report_id, suite, message from (select report_id, suite, message, source_line, "
+                "row_number() over (partition by report_id order by suite, source_line) as n "
+                "from gate.failed_rows where run_id = ? and severity = 'ERROR') as failed where n <= 10 "
                 "order by report_id, suite, source_line",
                 [run_id],
             ).fetchall():
@@ -261,7 +262,7 @@ def _coverage_by_report(con, report_ids: list[str]) -> dict[str, str]:
     counts: dict[str, dict[str, int]] = {}
     for report_id, classification, count in con.execute(
         "select report_id, classification, count(*) from raw.table_coverage "
-        "where report_id in (select unnest(?::varchar[])) group by all",
+        "where report_id in (select unnest(?::varchar[])) group by report_id, classification",
         [report_ids],
     ).fetchall():
         counts.setdefault(report_id, {})[classification] = count
@@ -463,10 +464,16 @@ def cmd_run(args) -> int:
         f"{sum(s.checks_not_checked for s in reports)} not checked; "
         f"dbt tests: {outcome.dbt_tests_passed} passed, {outcome.dbt_tests_failed} failed; "
         f"{sum(s.published for s in reports)} published; {time.perf_counter() - started:.1f}s.\n"
-        f"Warehouse: {paths().warehouse}\nDiscrepancy reports: {paths().discrepancy_reports}/<report>/latest.html\n"
+        f"Warehouse: {_warehouse_shown()}\nDiscrepancy reports: {paths().discrepancy_reports}/<report>/latest.html\n"
         f"Log: {outcome.log_file}"
     )
     return 1 if failed or outcome.dbt_tests_failed else 0
+
+
+def _warehouse_shown() -> str:
+    from .warehouse import describe_target
+
+    return describe_target(paths().warehouse)
 
 
 def cmd_add(args) -> int:
@@ -502,7 +509,7 @@ def cmd_status(args) -> int:
     from .publication import report_status
 
     db = paths().warehouse
-    if not db.exists():
+    if not warehouse.exists(db):
         print(f"no warehouse yet at {db}: run `budget-recon run` first")
         return 0
     with warehouse.connect(db, read_only=True) as con:
@@ -546,7 +553,7 @@ def cmd_dbt_build(args) -> int:
             ingest(con, entry, paths().reports_dir)
     from .settings import DBT_PROJECT_DIR
 
-    env = dict(os.environ, BUDGET_RECON_WAREHOUSE=str(db), DBT_TARGET_PATH=str(scratch / "target"),
+    env = dict(os.environ, **warehouse.dbt_target_env(db), DBT_TARGET_PATH=str(scratch / "target"),
                DBT_LOG_PATH=str(scratch / "logs"))
     dbt = Path(sys.executable).with_name("dbt")
     return subprocess.call([str(dbt), "build", "--profiles-dir", str(DBT_PROJECT_DIR)], cwd=DBT_PROJECT_DIR, env=env)
@@ -559,7 +566,7 @@ def cmd_export(args) -> int:
     from .export.versions import published_report_ids
 
     db = paths().warehouse
-    if not db.exists():
+    if not warehouse.exists(db):
         print(f"error: no warehouse yet at {db}: run `budget-recon run` first", file=sys.stderr)
         return 2
     with warehouse.connect(db, read_only=True) as con:
@@ -600,6 +607,11 @@ def main(argv: list[str] | None = None) -> int:
     from .parsing.profiles import family_names
 
     parser = argparse.ArgumentParser(prog="budget-recon", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--warehouse", metavar="FILE_OR_URL",
+        help="the warehouse: a DuckDB file, or postgresql://user[:password]@host:port/database "
+        "(default: $BUDGET_RECON_WAREHOUSE, else warehouse.duckdb in the home; docs/scale-out.md)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     add = sub.add_parser("add", help="copy a report into seeds/reports/ and register it")
@@ -639,6 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     docs.set_defaults(func=cmd_docs)
 
     args = parser.parse_args(argv)
+    if args.warehouse:  # read through settings.paths() by every part of the run, dbt's profile included
+        os.environ["BUDGET_RECON_WAREHOUSE"] = args.warehouse
     return _guarded(args.func, args)
 
 

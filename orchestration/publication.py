@@ -46,6 +46,9 @@ create table if not exists published.report_versions (
 """
 
 _SELECTED = "report_id in (select unnest(?::varchar[]))"
+# Each load of raw.report_loads numbered from the latest (latest = 1) per report: portable SQL
+# (DuckDB and PostgreSQL) for "the latest load", which DuckDB alone would write with arg_max.
+_LATEST_LOADS = "select *, row_number() over (partition by report_id order by loaded_at desc) as latest from raw.report_loads"
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -63,7 +66,7 @@ def current_loads(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> dict
     if not _has_table(con, "raw", "report_loads"):
         return {r: None for r in report_ids}
     found = dict(con.execute(
-        f"select report_id, arg_max(load_id, loaded_at) from raw.report_loads where {_SELECTED} group by 1", [report_ids]
+        f"select report_id, load_id from ({_LATEST_LOADS} where {_SELECTED}) as loads where latest = 1", [report_ids]
     ).fetchall())
     return {r: found.get(r) for r in report_ids}
 
@@ -199,7 +202,7 @@ def publish(
             con.execute(f"delete from published.report_versions where {_SELECTED}", [ids])
             con.executemany(
                 "insert into published.report_versions select ?, ?, "
-                "(select arg_max(file_sha256, loaded_at) from raw.report_loads where load_id = ?), ?, ?, now()::timestamp",
+                "(select file_sha256 from raw.report_loads where load_id = ? order by loaded_at desc limit 1), ?, ?, now()::timestamp",
                 [[r, load, load, verdict, run] for r, (load, verdict, run) in publishable.items()],
             )
         checkpoint("published")  # fault injection (tests): killed with the transaction open
@@ -215,15 +218,17 @@ def _copy(con, table: str, ids: list[str]) -> None:
     published_cols = {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = 'published' and table_name = ?", [table]
     ).fetchall()}
-    for name, dtype in con.execute(
+    mart_columns = con.execute(
         "select column_name, data_type from information_schema.columns where table_schema = 'marts' and table_name = ? "
         "order by ordinal_position",
         [table],
-    ).fetchall():
+    ).fetchall()
+    for name, dtype in mart_columns:
         if name not in published_cols:
             con.execute(f'alter table published.{table} add column "{name}" {dtype}')
     con.execute(f"delete from published.{table} where {_SELECTED}", [ids])
-    con.execute(f"insert into published.{table} by name select * from marts.{table} where {_SELECTED}", [ids])
+    columns = ", ".join('"' + name.replace('"', '""') + '"' for name, _ in mart_columns)  # by name, in either database
+    con.execute(f"insert into published.{table} ({columns}) select {columns} from marts.{table} where {_SELECTED}", [ids])
 
 
 def report_status(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -232,8 +237,8 @@ def report_status(con: duckdb.DuckDBPyConnection) -> list[dict]:
     if not _has_table(con, "raw", "report_loads"):
         return []
     loads = con.execute(
-        "select report_id, max(loaded_at), arg_max(load_id, loaded_at), arg_max(table_count, loaded_at), count(*) "
-        "from raw.report_loads group by 1 order by 1"
+        "select report_id, max(loaded_at), max(case when latest = 1 then load_id end), "
+        f"max(case when latest = 1 then table_count end), count(*) from ({_LATEST_LOADS}) as loads group by 1 order by 1"
     ).fetchall()
     ids = [r[0] for r in loads]
     builds = marts_versions(con, ids)
@@ -245,7 +250,7 @@ def report_status(con: duckdb.DuckDBPyConnection) -> list[dict]:
         ).fetchall()}
         load = "max(load_id)" if "load_id" in columns else "null"
         for report_id, severity, count, load_id in con.execute(
-            f"select report_id, severity, count(*), {load} from gate.check_results where is_latest group by all"
+            f"select report_id, severity, count(*), {load} from gate.check_results where is_latest group by report_id, severity"
         ).fetchall():
             entry = gate.setdefault(report_id, {"counts": {}, "load_id": load_id})
             entry["counts"][severity] = count

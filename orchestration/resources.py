@@ -15,13 +15,16 @@ from .settings import paths
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The embedded DuckDB warehouse (default `$BUDGET_RECON_HOME/warehouse.duckdb`)."""
+    """The warehouse: the embedded DuckDB file (default `$BUDGET_RECON_HOME/warehouse.duckdb`) or a
+    PostgreSQL database (`postgresql://…`, default from $BUDGET_RECON_WAREHOUSE; docs/scale-out.md)."""
 
     path: str = ""
 
     @property
-    def file(self) -> Path:
-        return Path(self.path) if self.path else paths().warehouse
+    def file(self) -> Path | str:
+        if not self.path:
+            return paths().warehouse
+        return self.path if warehouse.is_postgres(self.path) else Path(self.path)
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False, log=None) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -29,9 +32,14 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
 
     @contextlib.contextmanager
-    def locked(self, context) -> Iterator[None]:
+    def locked(self, context, loads_only: bool = False) -> Iterator[None]:
         """Hold the warehouse's run lock for a step (see warehouse.warehouse_lock): runs take turns,
-        a waiting run says for whom it waits, and a dead run's lock is released by the kernel."""
+        a waiting run says for whom it waits, and a dead run's lock is released by the kernel.
+        On PostgreSQL a step that only loads reports (`loads_only`) holds none: each report's load
+        locks that report in its own transaction, so runs load different reports at the same time."""
+        if loads_only and warehouse.is_postgres(self.file):
+            yield
+            return
         with step_lock(self.file, context):
             yield
 
@@ -40,7 +48,9 @@ class WarehouseResource(dg.ConfigurableResource):
 def step_lock(path: Path, context) -> Iterator[None]:
     """The warehouse run lock for one Dagster step, logged with times so runs' turns can be read back."""
     holder = f"run {context.run.run_id[:8]} step {context.op_def.name}"
-    with warehouse.warehouse_lock(path, holder, log=context.log.warning):
+    partitioned = warehouse.is_postgres(path) and (context.has_partition_key_range or context.has_partition_key)
+    reports = list(context.partition_keys) if partitioned else []
+    with warehouse.warehouse_lock(path, holder, log=context.log.warning, report_ids=reports):
         context.log.info(f"warehouse lock acquired by {holder}")
         try:
             yield

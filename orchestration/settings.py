@@ -17,8 +17,13 @@ class Paths:
     seeds: Path
 
     @property
-    def warehouse(self) -> Path:
-        return self.home / "warehouse.duckdb"
+    def warehouse(self) -> Path | str:
+        """The DuckDB file (default `warehouse.duckdb` in the home), or a `postgresql://` URL when
+        $BUDGET_RECON_WAREHOUSE names a PostgreSQL database (docs/scale-out.md)."""
+        configured = os.environ.get("BUDGET_RECON_WAREHOUSE") or ""
+        if configured.startswith(("postgresql://", "postgres://")):
+            return configured
+        return Path(configured).resolve() if configured else self.home / "warehouse.duckdb"
 
     @property
     def registry(self) -> Path:

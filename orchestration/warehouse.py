@@ -1,4 +1,8 @@
-"""The embedded DuckDB warehouse: creating the raw schema and replacing one report's rows atomically.
+"""The warehouse: creating the raw schema and replacing one report's rows atomically.
+
+The embedded DuckDB file by default; a PostgreSQL database when the target is a `postgresql://` URL
+(settings.Paths.warehouse, orchestration/postgres.py). `connect` and `warehouse_lock` are the seam:
+everything else talks to either through the same connection methods and portable SQL.
 
 Plain Python (no Dagster), so the CLI, the assets and the tests share one loader.
 """
@@ -22,6 +26,7 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from . import postgres
 from .parsing.extractors import Extractor, all_extractors
 from .parsing.reader import Report
 
@@ -78,13 +83,61 @@ def lock_timeout() -> float:
     return float(os.environ.get("BUDGET_RECON_LOCK_TIMEOUT_SECONDS") or 3600)
 
 
+def is_postgres(target) -> bool:
+    """Whether a warehouse target (a DuckDB path or a database URL) is a PostgreSQL database."""
+    return postgres.is_postgres(target)
+
+
+def dialect(con) -> str:
+    """'duckdb' or 'postgres': the few statements that differ ask this (see postgres.PostgresConnection)."""
+    return getattr(con, "dialect", "duckdb")
+
+
+def describe_target(target) -> str:
+    """The warehouse as shown to people: the file, or the URL without its password."""
+    return postgres.display(target) if is_postgres(target) else str(target)
+
+
+def exists(target) -> bool:
+    """Whether the warehouse has been created (a database server is taken to exist)."""
+    return True if is_postgres(target) else Path(target).exists()
+
+
+def dbt_target_env(target) -> dict[str, str]:
+    """Environment that points dbt's profile (dbt_project/profiles.yml) at the warehouse: the
+    `local` DuckDB target and its file, or the `postgres` target and the URL's parts."""
+    if not is_postgres(target):
+        return {"BUDGET_RECON_DBT_TARGET": "local", "BUDGET_RECON_WAREHOUSE": str(target)}
+    parts = postgres.url_parts(target)
+    return {
+        "BUDGET_RECON_DBT_TARGET": "postgres",
+        "BUDGET_RECON_WAREHOUSE": target,
+        "BUDGET_RECON_PG_HOST": parts["host"],
+        "BUDGET_RECON_PG_PORT": parts["port"],
+        "BUDGET_RECON_PG_USER": parts["user"],
+        "BUDGET_RECON_PG_PASSWORD": parts["password"],
+        "BUDGET_RECON_PG_DATABASE": parts["dbname"],
+    }
+
+
 @contextlib.contextmanager
 def connect(
-    path: Path, read_only: bool = False, timeout_s: float | None = None, log=None
+    path: Path | str, read_only: bool = False, timeout_s: float | None = None, log=None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse. DuckDB allows one writing process: another process holding the file makes
     us wait (up to `timeout_s`, default `reader_timeout()`) rather than fail, saying so through
-    `log`; then WarehouseBusy names the file and the holder DuckDB reports."""
+    `log`; then WarehouseBusy names the file and the holder DuckDB reports. A `postgresql://` URL
+    opens a PostgreSQL connection with the same methods (postgres.PostgresConnection)."""
+    if is_postgres(path):
+        try:
+            pg = postgres.PostgresConnection(path, read_only=read_only)
+        except Exception as exc:  # psycopg2.OperationalError: server down, no such database, refused login
+            raise WarehouseBusy(f"cannot connect to the warehouse {postgres.display(path)}: {str(exc).strip()}") from exc
+        try:
+            yield pg
+        finally:
+            pg.close()
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -133,14 +186,28 @@ def lock_file(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def warehouse_lock(path: Path, holder: str, log=None, timeout_s: float | None = None) -> Iterator[None]:
+def warehouse_lock(
+    path: Path | str, holder: str, log=None, timeout_s: float | None = None, report_ids: list[str] | None = None
+) -> Iterator[None]:
     """Hold the warehouse's run lock. A second run waits, says once what it waits for (the holder
     written into the lock file) and gives up after `timeout_s` (default `lock_timeout()`) with
-    WarehouseBusy. Waiting sleeps in short steps, so Ctrl-C and SIGTERM stop it at once."""
-    target = lock_file(path)
+    WarehouseBusy. Waiting sleeps in short steps, so Ctrl-C and SIGTERM stop it at once.
+    On PostgreSQL the lock is an advisory lock of a session of its own, and also holds the loads of
+    `report_ids` (a new load of a report waits until the marts built from its current load are recorded)."""
+    target = path if is_postgres(path) else lock_file(path)
     depth = getattr(_held, "depth", {})
     _held.depth = depth
     key = str(target)
+    if is_postgres(path) and not depth.get(key):
+        # PostgreSQL: an advisory lock of the session (released by the server when the process dies).
+        with postgres.advisory_lock(path, postgres.PIPELINE_LOCK, holder, lock_timeout() if timeout_s is None else timeout_s,
+                                    log=log, busy=WarehouseBusy, report_keys=[postgres.report_key(r) for r in report_ids or []]):
+            depth[key] = 1
+            try:
+                yield
+            finally:
+                depth.pop(key, None)
+        return
     if depth.get(key):
         depth[key] += 1
         try:
@@ -199,7 +266,10 @@ def _children_file(path: Path) -> Path:
 
 def register_child(path: Path, pid: int, what: str) -> None:
     """Record a process started while holding the lock (the dbt build): if our process dies, that
-    child may live on holding DuckDB's file; the next holder of the lock stops it."""
+    child may live on holding DuckDB's file; the next holder of the lock stops it. (PostgreSQL has
+    no file to hold: nothing to record.)"""
+    if is_postgres(path):
+        return
     try:
         _children_file(path).write_text(json.dumps({"pid": pid, "parent": os.getpid(), "what": what}), encoding="utf-8")
     except OSError:
@@ -207,6 +277,8 @@ def register_child(path: Path, pid: int, what: str) -> None:
 
 
 def clear_child(path: Path) -> None:
+    if is_postgres(path):
+        return
     with contextlib.suppress(OSError):
         _children_file(path).unlink()
 
@@ -214,6 +286,8 @@ def clear_child(path: Path) -> None:
 def stop_orphaned_child(path: Path, log=None) -> None:
     """Stop a child left running by a holder that died (e.g. dbt after `kill -9` of its run).
     Called with the lock held, so the process that started it is gone or finished with it."""
+    if is_postgres(path):
+        return
     record = _children_file(path)
     try:
         info = json.loads(record.read_text(encoding="utf-8"))
@@ -282,18 +356,55 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, 
             con.execute(f'ALTER TABLE {RAW_SCHEMA}."{name}" ADD COLUMN "{column}" {sql_type}')
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection, extractors: list[Extractor] | None = None) -> None:
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
-    # One catalog query for every table (it runs once per report load).
+def _raw_columns(con) -> dict[str, set[str]]:
     existing: dict[str, set[str]] = {}
     for table, column in con.execute(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?", [RAW_SCHEMA]
     ).fetchall():
         existing.setdefault(table, set()).add(column)
-    for extractor in extractors or all_extractors():
+    return existing
+
+
+def _raw_tables(extractors: list[Extractor]) -> dict[str, dict[str, str]]:
+    return {**{e.table: e.columns for e in extractors}, "report_loads": LOADS_TABLE, "report_changes": CHANGES_TABLE}
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, extractors: list[Extractor] | None = None) -> None:
+    extractors = extractors or all_extractors()
+    if dialect(con) == "postgres":
+        _ensure_raw_schema_postgres(con, extractors)
+        return
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    # One catalog query for every table (it runs once per report load).
+    existing = _raw_columns(con)
+    for extractor in extractors:
         _create_table(con, extractor.table, extractor.columns, existing.get(extractor.table, set()))
     _create_table(con, "report_loads", LOADS_TABLE, existing.get("report_loads", set()))
     _create_table(con, "report_changes", CHANGES_TABLE, existing.get("report_changes", set()))
+
+
+def _ensure_raw_schema_postgres(con, extractors: list[Extractor]) -> None:
+    """Loads of different reports run at the same time on PostgreSQL: the (rare) CREATE / ALTER take
+    turns on an advisory lock, in a transaction of their own unless the caller holds one."""
+    wanted = _raw_tables(extractors)
+    existing = _raw_columns(con)
+    if all(set(columns) <= existing.get(table, set()) for table, columns in wanted.items()):
+        return
+    own = not con.in_transaction
+    if own:
+        con.execute("BEGIN TRANSACTION")
+    try:
+        postgres.lock_in_transaction(con, postgres.SCHEMA_LOCK)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+        existing = _raw_columns(con)  # again, under the lock: another load may have added them
+        for table, columns in wanted.items():
+            _create_table(con, table, columns, existing.get(table, set()))
+        if own:
+            con.execute("COMMIT")
+    except BaseException:
+        if own:
+            con.execute("ROLLBACK")
+        raise
 
 
 def fact_extractors(extractors: list[Extractor]) -> list[Extractor]:
@@ -403,6 +514,8 @@ def replace_report(
     if own_transaction:
         con.execute("BEGIN TRANSACTION")
     try:
+        if dialect(con) == "postgres":  # two loads of one report take turns; of different reports, not
+            postgres.lock_in_transaction(con, postgres.report_key(report.report_id))
         previous = con.execute(
             f"SELECT file_sha256, loaded_at FROM {RAW_SCHEMA}.report_loads WHERE report_id = ? ORDER BY loaded_at DESC LIMIT 1",
             [report.report_id],

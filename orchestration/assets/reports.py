@@ -80,7 +80,7 @@ def raw_report(
     workers = parse_workers(len(entries), config.parse_workers)
     context.log.info(f"{len(entries)} reports to parse and load ({f'{workers} parse processes' if workers else 'in process'})")
     progress = progress_log(context.log.info, len(entries), "loaded")
-    with warehouse.locked(context), warehouse.connect(log=context.log.warning) as con:
+    with warehouse.locked(context, loads_only=True), warehouse.connect(log=context.log.warning) as con:
         loaded = ingest_many(con, entries, registry.reports_dir, context.run.run_id, workers)
         for entry in entries:
             try:

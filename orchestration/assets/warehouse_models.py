@@ -45,7 +45,7 @@ def dbt_env(report_ids: list[str]) -> dict[str, str]:
     if len(selection) > 100_000:  # Linux refuses one environment string over 128 KiB
         raise dg.Failure(f"{len(report_ids)} reports in one dbt build is more than the environment can pass; run fewer per run")
     return {
-        "BUDGET_RECON_WAREHOUSE": str(home.warehouse),
+        **warehouse.dbt_target_env(home.warehouse),
         "DBT_LOG_PATH": str(home.home / "dbt" / "logs"),
         "BUDGET_RECON_REPORT_IDS": selection,
     }

@@ -34,11 +34,15 @@ def generate(target: Path | None = None) -> Path:
     snapshot = base / "warehouse.duckdb"
     snapshot.unlink(missing_ok=True)
     source = paths().warehouse
-    empty_catalog = not source.exists()
-    if not empty_catalog:
-        with warehouse.connect(source, read_only=True):
-            shutil.copyfile(source, snapshot)
-    env = dict(os.environ, BUDGET_RECON_WAREHOUSE=str(snapshot), DBT_LOG_PATH=str(base / "logs"))
+    if warehouse.is_postgres(source):  # a server: dbt reads its catalog there, readers never block runs
+        empty_catalog = False
+        env = dict(os.environ, **warehouse.dbt_target_env(source), DBT_LOG_PATH=str(base / "logs"))
+    else:
+        empty_catalog = not source.exists()
+        if not empty_catalog:
+            with warehouse.connect(source, read_only=True):
+                shutil.copyfile(source, snapshot)
+        env = dict(os.environ, **warehouse.dbt_target_env(snapshot), DBT_LOG_PATH=str(base / "logs"))
     command = [str(Path(sys.executable).with_name("dbt")), "docs", "generate", "--profiles-dir", str(DBT_PROJECT_DIR),
                "--target-path", str(target)]
     if empty_catalog:

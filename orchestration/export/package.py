@@ -71,12 +71,14 @@ def table_schema(table: Table) -> dict:
     return schema
 
 
-def _text_select(table: Table) -> str:
+def _text_select(table: Table, postgres: bool = False) -> str:
     """Every column as the text the CSV holds: decimals exact, timestamps ISO, booleans true/false."""
     parts = []
     for c in table.columns:
         kind = frictionless_type(c.sql_type)
-        if kind == "datetime":
+        if kind == "datetime" and postgres:  # the warehouse on PostgreSQL (docs/scale-out.md)
+            parts.append(f"to_char(\"{c.name}\", 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
+        elif kind == "datetime":
             parts.append(f"strftime(\"{c.name}\", '%Y-%m-%dT%H:%M:%S.%f')")
         else:
             parts.append(f'cast("{c.name}" as varchar)')
@@ -92,7 +94,8 @@ def _order(table: Table) -> str:
 
 def write_csv(con: duckdb.DuckDBPyConnection, table: Table, report_id: str, path: Path) -> int:
     cursor = con.execute(
-        f"select {_text_select(table)} from published.{table.name} where report_id = ? order by {_order(table)}", [report_id]
+        f"select {_text_select(table, getattr(con, 'dialect', 'duckdb') == 'postgres')} from published.{table.name} "
+        f"where report_id = ? order by {_order(table)}", [report_id]
     )
     count = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
@@ -106,6 +109,15 @@ def write_csv(con: duckdb.DuckDBPyConnection, table: Table, report_id: str, path
 
 def write_parquet(con: duckdb.DuckDBPyConnection, table: Table, report_id: str, path: Path) -> None:
     cols = ", ".join(f'"{c.name}"' for c in table.columns)
+    if getattr(con, "dialect", "duckdb") == "postgres":  # the warehouse on PostgreSQL: exact decimals stay Decimal
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        cursor = con.execute(f"select {cols} from published.{table.name} where report_id = ? order by {_order(table)}", [report_id])
+        rows = cursor.fetchall()
+        data = {c.name: [row[i] for row in rows] for i, c in enumerate(table.columns)}
+        pq.write_table(pa.table(data), str(path), compression="zstd")
+        return
     relation = con.sql(
         f"select {cols} from published.{table.name} where report_id = $report_id order by {_order(table)}",
         params={"report_id": report_id},

@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ..warehouse import dialect
 from .acknowledgements import ACKNOWLEDGED, CONSISTENT, CONTENT_COLUMNS, STALE, classify, load_acknowledgements, row_keys
 from .suites import (ERROR, NOT_CHECKED, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites, template_suite,
                      validation_groups)
@@ -201,7 +202,9 @@ def _shapes(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> dict[str, _S
             named += [c for c in kwargs.get("column_list") or [] if isinstance(c, str)]
         # A column the table lacks stays out of the frame, so GE fails that expectation as before.
         narrow = tuple(dict.fromkeys(c for c in named if c in columns))
-        shapes[suite.name] = _Shape(columns=columns, narrow=narrow, has_rowid=relation["kind"] == "BASE TABLE" and "rowid" not in columns)
+        # rowid is DuckDB's: on PostgreSQL every relation is read the way a view is
+        has_rowid = relation["kind"] == "BASE TABLE" and "rowid" not in columns and dialect(con) == "duckdb"
+        shapes[suite.name] = _Shape(columns=columns, narrow=narrow, has_rowid=has_rowid)
     return shapes
 
 
@@ -267,7 +270,7 @@ def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
         frame = con.execute(f"select {', '.join(select)} from {suite.table} {where} order by rowid", [batch]).df()
         rowids = frame.pop("__gate_rowid").to_numpy()
     else:
-        frame = con.execute(f"select {_full_select(suite)} from {suite.table} {where}", [batch]).df()
+        frame = con.execute(f"select {_full_select(suite, shape)} from {suite.table} {where}", [batch]).df()
         rowids = None
     for column in exact:  # an expectation on an amount sees it as the gate always showed it
         frame[column] = frame[column].map(plain_decimal).astype(object)
@@ -280,7 +283,8 @@ def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
         if rowids is not None:
             wanted = rowids[positions]
             full = con.execute(
-                f"select rowid as __gate_rowid, {_full_select(suite)} from {suite.table} where rowid in (select unnest(?::bigint[]))",
+                f"select rowid as __gate_rowid, {_full_select(suite, shape)} from {suite.table} "
+                "where rowid in (select unnest(?::bigint[]))",
                 [wanted.tolist()],
             ).df()
             full = full.set_index("__gate_rowid").loc[wanted].reset_index(drop=True)
@@ -305,11 +309,11 @@ def _q(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def _full_select(suite: Suite) -> str:
-    if suite.kind == "reconciliation":
-        # Amounts as exact decimal text: pandas would turn DECIMAL into float.
-        return "* replace (" + ", ".join(f"cast({c} as varchar) as {c}" for c in EXACT_COLUMNS) + ")"
-    return "*"
+def _full_select(suite: Suite, shape: _Shape) -> str:
+    """Every column of the relation; a reconciliation's amounts as exact decimal text (pandas would
+    turn DECIMAL into float). Columns named one by one: the same SQL on DuckDB and PostgreSQL."""
+    exact = EXACT_COLUMNS if suite.kind == "reconciliation" else ()
+    return ", ".join(f"cast({_q(c)} as varchar) as {_q(c)}" if c in exact else _q(c) for c in shape.columns)
 
 
 def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str]):
@@ -474,12 +478,14 @@ def failed_rows(con: duckdb.DuckDBPyConnection, run_id: str, report_id: str, sui
 
 def failed_rows_of_reports(con: duckdb.DuckDBPyConnection, run_id: str, report_ids: list[str], suite: str) -> pd.DataFrame:
     """`failed_rows` of several reports in one query, in the order of `report_ids`."""
-    return con.execute(
-        "select * exclude (report_order) from (select *, list_position(?::varchar[], report_id) as report_order "
-        "from gate.failed_rows where run_id = ? and suite = ? and report_id in (select unnest(?::varchar[]))) "
-        "order by report_order, severity, source_line",
-        [report_ids, run_id, suite, report_ids],
+    frame = con.execute(
+        "select * from gate.failed_rows where run_id = ? and suite = ? and report_id in (select unnest(?::varchar[])) "
+        "order by severity, source_line",
+        [run_id, suite, report_ids],
     ).df()
+    order = {report_id: i for i, report_id in enumerate(report_ids)}
+    # a stable sort keeps (severity, source_line) within each report
+    return frame.sort_values("report_id", key=lambda ids: ids.map(order), kind="stable").reset_index(drop=True)
 
 
 __all__ = ["run_gate", "latest_results", "failed_rows", "describe", "ReportGate", "CONSISTENT", "ACKNOWLEDGED"]

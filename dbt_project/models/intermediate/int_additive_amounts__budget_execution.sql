@@ -21,9 +21,9 @@ with execution as (
     cross join
         lateral (
             select
-                unnest(['budget_won', 'executed_won', 'balance_won']) as measure_name,
-                unnest([budget_won, executed_won, balance_won]) as amount,
-                unnest([budget_flag, executed_flag, balance_flag]) as value_flag
+                unnest(array['budget_won', 'executed_won', 'balance_won']) as measure_name,
+                unnest(array[budget_won, executed_won, balance_won]) as amount,
+                unnest(array[budget_flag, executed_flag, balance_flag]) as value_flag
         ) as amounts
     where {{ in_selected_reports('report_id') }}
 )

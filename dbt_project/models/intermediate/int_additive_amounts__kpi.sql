@@ -42,8 +42,8 @@ amounts as (
     cross join
         lateral (
             select
-                unnest(['target', 'actual']) as measure_name,
-                unnest([kpi.target, kpi.actual_in_sums]) as amount
+                unnest(array['target', 'actual']) as measure_name,
+                unnest(array[kpi.target, kpi.actual_in_sums]) as amount
         ) as measures
     where not kpi.is_percentage_kpi
 )

@@ -41,7 +41,7 @@ parts as (
         string_agg(column_label, ' + ' order by row_id) as part_columns
     from plan
     where not is_column_total
-    group by all
+    group by report_id, line_row_id, fiscal_year, measure
 ),
 
 column_totals as (
@@ -61,7 +61,7 @@ column_totals as (
         cast(total.amount_won_in_sums as decimal(38, 4)) as found,
         cast(total.amount_won_in_sums - parts.parts_sum as decimal(38, 4)) as difference,
         cast(case
-            when total.unit = '백만원' then ceil(parts.part_count / 2) * total.unit_factor
+            when total.unit = '백만원' then ceil(parts.part_count / 2.0) * total.unit_factor
             when total.unit in ('억원', '억') then parts.part_count * total.unit_factor / 100
             else 0
         end as decimal(38, 4)) as tolerance,

@@ -16,8 +16,8 @@ with plan as (
         length(
             case
                 when measure like 'total_project_cost%'
-                    then regexp_extract(amount_printed, '\(\s*[△-]?[0-9,]+(\.([0-9]+))?\s*\)', 2)
-                else regexp_extract(amount_printed, '[0-9,]+(\.([0-9]+))?', 2)
+                    then {{ regexp_group("amount_printed", "'\\(\\s*[△-]?[0-9,]+(\\.([0-9]+))?\\s*\\)'", 2) }}
+                else {{ regexp_group("amount_printed", "'[0-9,]+(\\.([0-9]+))?'", 2) }}
             end
         ) as printed_scale,
         case
@@ -119,7 +119,7 @@ row_keys as (
         min(source_line) as source_line,
         min(item_path) as item_path
     from cells
-    group by all
+    group by report_id, plan_table, occurrence, is_body, row_key
 ),
 
 missing_rows as (

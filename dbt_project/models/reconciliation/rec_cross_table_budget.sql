@@ -78,14 +78,14 @@ purpose_cells as (
     -- the 목적사업 (income) / 목적사업비 (expense) block: the block row and its items
     select
         *,
-        regexp_extract(item_path, '/목적사업비?((/[^/]+)*)$', 1) as item_suffix,
+        {{ regexp_group("item_path", "'/목적사업비?((/[^/]+)*)$'", 1) }} as item_suffix,
         case when is_column_total then '계' else coalesce(org_unit, column_label) end as column_key
     from plan
     where
         measure = 'budget'
         and (
-            (plan_table = 'income_budget' and regexp_matches(item_path, '/목적사업(/|$)'))
-            or (plan_table = 'expense_budget' and regexp_matches(item_path, '/목적사업비(/|$)'))
+            (plan_table = 'income_budget' and {{ regexp_test("item_path", "'/목적사업(/|$)'") }})
+            or (plan_table = 'expense_budget' and {{ regexp_test("item_path", "'/목적사업비(/|$)'") }})
         )
 ),
 
@@ -134,20 +134,20 @@ plan_headlines as (
         report_id,
         source_line,
         line_text,
-        case regexp_extract(line_text, '^\s*[○□]\s*(수입|지출)\s*예산\s*:', 1)
+        case {{ regexp_group("line_text", "'^\\s*[○□]\\s*(수입|지출)\\s*예산\\s*:'", 1) }}
             when '수입' then 'income_budget'
             else 'expense_budget'
         end as plan_table,
-        regexp_extract(line_text, ':\s*(△?[0-9][0-9,]*)\s*(백만원|천원|억원)', 1) as amount_printed,
-        regexp_extract(line_text, ':\s*(△?[0-9][0-9,]*)\s*(백만원|천원|억원)', 2) as unit
+        {{ regexp_group("line_text", "':\\s*(△?[0-9][0-9,]*)\\s*(백만원|천원|억원)'", 1) }} as amount_printed,
+        {{ regexp_group("line_text", "':\\s*(△?[0-9][0-9,]*)\\s*(백만원|천원|억원)'", 2) }} as unit
     from lines
-    where regexp_matches(line_text, '^\s*[○□]\s*(수입|지출)\s*예산\s*:\s*△?[0-9][0-9,]*\s*(백만원|천원|억원)')
+    where {{ regexp_test("line_text", "'^\\s*[○□]\\s*(수입|지출)\\s*예산\\s*:\\s*△?[0-9][0-9,]*\\s*(백만원|천원|억원)'") }}
 ),
 
 headline_amounts as (
     select
         *,
-        cast(replace(replace(amount_printed, ',', ''), '△', '-') as hugeint) * case unit
+        cast(replace(replace(amount_printed, ',', ''), '△', '-') as {{ wide_integer() }}) * case unit
             when '천원' then 1000
             when '백만원' then 1000000
             when '억원' then 100000000
@@ -178,8 +178,15 @@ plan_headline_checks as (
             headline.report_id = total.report_id
             and headline.plan_table = total.plan_table
             and headline.source_line < total.source_line
-    -- the table that follows the headline
-    qualify row_number() over (partition by headline.report_id, headline.source_line order by total.source_line) = 1
+            -- the table that follows the headline: no other table total between them
+            and not exists (
+                select 1 from plan_roots as nearer
+                where
+                    nearer.report_id = headline.report_id
+                    and nearer.plan_table = headline.plan_table
+                    and nearer.source_line > headline.source_line
+                    and nearer.source_line < total.source_line
+            )
 ),
 
 size_headlines as (
@@ -187,17 +194,20 @@ size_headlines as (
         report_id,
         source_line,
         line_text,
-        cast(regexp_extract(line_text, '^\s*[○□]\s*([0-9]{4})\s*년\s*예산\s*규모', 1) as integer) as budget_year,
+        cast(
+            {{ regexp_group("line_text", "'^\\s*[○□]\\s*([0-9]{4})\\s*년\\s*예산\\s*규모'", 1) }} as integer
+        ) as budget_year,
         cast(replace(
-            regexp_extract(line_text, '규모\s*:\s*([0-9][0-9,]*)\s*(천원|백만원|억원)', 1), ',', ''
-        ) as hugeint) * case regexp_extract(line_text, '규모\s*:\s*([0-9][0-9,]*)\s*(천원|백만원|억원)', 2)
+            {{ regexp_group("line_text", "'규모\\s*:\\s*([0-9][0-9,]*)\\s*(천원|백만원|억원)'", 1) }}, ',', ''
+        ) as {{ wide_integer() }})
+        * case {{ regexp_group("line_text", "'규모\\s*:\\s*([0-9][0-9,]*)\\s*(천원|백만원|억원)'", 2) }}
             when '천원' then 1000
             when '백만원' then 1000000
             when '억원' then 100000000
         end as amount_won,
-        regexp_extract(line_text, '규모\s*:\s*([0-9][0-9,]*)\s*(천원|백만원|억원)', 2) as unit
+        {{ regexp_group("line_text", "'규모\\s*:\\s*([0-9][0-9,]*)\\s*(천원|백만원|억원)'", 2) }} as unit
     from lines
-    where regexp_matches(line_text, '^\s*[○□]\s*[0-9]{4}\s*년\s*예산\s*규모\s*:\s*[0-9][0-9,]*\s*(천원|백만원|억원)')
+    where {{ regexp_test("line_text", "'^\\s*[○□]\\s*[0-9]{4}\\s*년\\s*예산\\s*규모\\s*:\\s*[0-9][0-9,]*\\s*(천원|백만원|억원)'") }}
 ),
 
 size_headline_checks as (
@@ -273,7 +283,9 @@ annex_sides as (
     where
         plan.is_column_total
         and plan.measure = 'budget'
-    group by all
+    group by
+        plan.report_id, plan.row_id, plan.table_no, plan.item_path, plan.source_line, plan.unit,
+        plan.amount_won_in_sums
 ),
 
 annex_checks as (
@@ -291,7 +303,10 @@ annex_checks as (
         side.annex_lines as other_lines,
         -- 천원 amounts rounded half-up (away from zero) to the plan's unit, in exact integer arithmetic
         cast(
-            sign(side.annex_won) * ((abs(cast(side.annex_won as hugeint)) + side.unit_factor // 2) // side.unit_factor)
+            sign(side.annex_won) * {{ integer_divide(
+                'abs(cast(side.annex_won as ' ~ wide_integer() ~ ')) + ' ~ integer_divide('side.unit_factor', '2'),
+                'side.unit_factor'
+            ) }}
             * side.unit_factor as decimal(38, 4)
         ) as expected,
         cast(side.plan_won as decimal(38, 4)) as found,
@@ -304,7 +319,7 @@ annex_checks as (
                 when unit = '백만원' then 1000000
                 when unit in ('억원', '억') then 100000000
                 else 1
-            end as hugeint) as unit_factor
+            end as {{ wide_integer() }}) as unit_factor
         from annex_sides
     ) as side
     left join tables

@@ -35,9 +35,9 @@ projects as (
         count(*) filter (where row_kind = 'project') as project_rows,
         string_agg(cast(source_line as varchar), ',' order by source_line) filter (where row_kind = 'project')
             as project_lines,
-        any_value(row_id) filter (where row_kind = 'total' and parent_row_id is null) as total_row_id,
-        any_value(source_line) filter (where row_kind = 'total' and parent_row_id is null) as total_line,
-        any_value(amount_won) filter (where row_kind = 'total' and parent_row_id is null) as total_won,
+        {{ any_value("row_id") }} filter (where row_kind = 'total' and parent_row_id is null) as total_row_id,
+        {{ any_value("source_line") }} filter (where row_kind = 'total' and parent_row_id is null) as total_line,
+        {{ any_value("amount_won") }} filter (where row_kind = 'total' and parent_row_id is null) as total_won,
         count(*) filter (where row_kind = 'total' and parent_row_id is null) as total_rows
     from funding
     where source_kind = 'project_table'

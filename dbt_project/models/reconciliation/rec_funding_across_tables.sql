@@ -58,7 +58,7 @@ funding as (
                         where
                             a.report_id = s.report_id
                             and a.section = 'name_alias'
-                            and contains(s.bare_name, a.entry_key)
+                            and 0 < strpos(s.bare_name, a.entry_key)
                         order by a.position
                         limit 1
                     ),
@@ -118,7 +118,7 @@ candidates as (
             p.report_id = t.report_id
             and length(p.name_key) > 0
             and length(t.name_key) > 0
-            and (contains(p.name_key, t.name_key) or contains(t.name_key, p.name_key))
+            and (0 < strpos(p.name_key, t.name_key) or 0 < strpos(t.name_key, p.name_key))
 ),
 
 matches as (
@@ -126,8 +126,8 @@ matches as (
         report_id,
         overview_row_id,
         coalesce(
-            any_value(table_row_id) filter (where is_exact),
-            case when count(*) = 1 then any_value(table_row_id) end
+            {{ any_value("table_row_id") }} filter (where is_exact),
+            case when count(*) = 1 then {{ any_value("table_row_id") }} end
         ) as table_row_id
     from candidates
     group by report_id, overview_row_id
@@ -207,8 +207,14 @@ checks as (
         period_side as measure_name,
         table_line as source_line,
         cast(overview_line as varchar) as other_lines,
-        cast(strftime(overview_date, '%Y%m%d') as decimal(38, 4)) as expected,
-        cast(strftime(table_date, '%Y%m%d') as decimal(38, 4)) as found,
+        cast(
+            extract(year from overview_date) * 10000 + extract(month from overview_date) * 100
+            + extract(day from overview_date) as decimal(38, 4)
+        ) as expected,
+        cast(
+            extract(year from table_date) * 10000 + extract(month from table_date) * 100
+            + extract(day from table_date) as decimal(38, 4)
+        ) as found,
         'yyyymmdd' as unit,
         cast(0 as decimal(38, 4)) as tolerance,
         'equal' as check_rule
@@ -226,7 +232,7 @@ checks as (
             overview_end as overview_date,
             table_end as table_date
         from pairs
-    )
+    ) as period_sides
 
     union all
 

@@ -39,7 +39,7 @@ child_lines as (
         string_agg(cast(source_line as varchar), ',' order by source_line) as other_lines
     from funding
     where parent_row_id is not null
-    group by all
+    group by report_id, parent_row_id
 ),
 
 periods as (

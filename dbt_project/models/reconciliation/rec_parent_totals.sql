@@ -21,7 +21,7 @@ children as (
         string_agg(cast(source_line as varchar), ',' order by source_line) as child_lines
     from amounts
     where parent_row_id is not null
-    group by all
+    group by report_id, fact_table, parent_row_id, measure_name
 )
 
 select

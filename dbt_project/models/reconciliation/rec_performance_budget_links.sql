@@ -14,7 +14,7 @@ with targets as (
     select
         *,
         regexp_replace(lower(item_path), '[^0-9a-z가-힣/+&]', '', 'g') as path_key,
-        nullif(length(regexp_extract(value_printed, '[0-9]\.([0-9]+)', 1)), 0) as scale
+        nullif(length({{ regexp_group("value_printed", "'[0-9]\\.([0-9]+)'", 1) }}), 0) as scale
     from {{ ref('fct_performance_target') }}
     where
         {{ in_selected_reports('report_id') }}
@@ -33,7 +33,7 @@ program_budget as (
         label,
         fiscal_year,
         regexp_replace(lower(item_path), '[^0-9a-z가-힣/+&]', '', 'g') as path_key,
-        nullif(length(regexp_extract(amount_printed, '[0-9]\.([0-9]+)', 1)), 0) as scale,
+        nullif(length({{ regexp_group("amount_printed", "'[0-9]\\.([0-9]+)'", 1) }}), 0) as scale,
         case when value_flag = 'dash' then 0 else amount end as amount_in_sums
     from {{ ref('fct_budget_plan') }}
     where
@@ -99,8 +99,8 @@ plan_lines as (
         path_key,
         fiscal_year,
         string_agg(cast(source_line as varchar), ',' order by source_line) as plan_lines,
-        any_value(row_id) as plan_row_id,
-        any_value(label) as plan_label,
+        {{ any_value("row_id") }} as plan_row_id,
+        {{ any_value("label") }} as plan_label,
         min(source_line) as plan_line,
         sum(amount_in_sums) as amount_in_sums,
         max(scale) as scale,

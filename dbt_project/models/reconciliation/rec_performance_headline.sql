@@ -45,7 +45,7 @@ label_matches as (
             and (
                 (
                     x.section in ('roi_base_excluded_program', 'combined_total_label')
-                    and contains(t.label_key, x.entry_key)
+                    and 0 < strpos(t.label_key, x.entry_key)
                 )
                 or (x.section = 'rnd_total_label' and t.label_key = x.entry_key)
             )

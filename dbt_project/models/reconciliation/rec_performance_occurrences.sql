@@ -11,7 +11,7 @@ with targets as (
     select
         *,
         regexp_replace(lower(coalesce(item_path, label)), '[^0-9a-z가-힣/+&]', '', 'g') as path_key,
-        nullif(length(regexp_extract(value_printed, '[0-9]\.([0-9]+)', 1)), 0) as scale
+        nullif(length({{ regexp_group("value_printed", "'[0-9]\\.([0-9]+)'", 1) }}), 0) as scale
     from {{ ref('fct_performance_target') }}
     where {{ in_selected_reports('report_id') }}
 ),

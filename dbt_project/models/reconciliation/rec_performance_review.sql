@@ -16,7 +16,11 @@ with review_rows as (
         *,
         -- years of an averaged period 'YYYY-YYYY' (the printed range), 1 for a single year
         coalesce(
-            try_cast(split_part(period, '-', 2) as integer) - try_cast(split_part(period, '-', 1) as integer) + 1, 1
+            case
+                when {{ regexp_test("period", "'^[0-9]+-[0-9]+$'") }}
+                    then cast(split_part(period, '-', 2) as integer) - cast(split_part(period, '-', 1) as integer) + 1
+            end,
+            1
         ) as years_of_period
     from {{ ref('fct_performance_target') }}
     where
@@ -27,8 +31,9 @@ with review_rows as (
 review as (
     select
         *,
-        coalesce(try_cast(regexp_extract(flags, 'years_averaged_([0-9]+)', 1) as integer), years_of_period)
-            as years_in_mean
+        coalesce(
+            cast(nullif({{ regexp_group("flags", "'years_averaged_([0-9]+)'", 1) }}, '') as integer), years_of_period
+        ) as years_in_mean
     from review_rows
 ),
 
@@ -107,13 +112,14 @@ children as (
         c.period,
         c.measure,
         count(*) as child_count,
-        -- means over M years: a program run in N of them enters pro rata N / M
+        -- means over M years: a program run in N of them enters pro rata N / M. Both branches as
+        -- one type, in every database (DuckDB's CASE of decimal(38, 6) and (38, 4) is decimal(38, 4)).
         sum(
-            case
+            cast(case
                 when c.period like '%-%'
                     then cast(c.value_in_sums * c.years_in_mean / c.years_of_period as decimal(38, 6))
                 else c.value_in_sums
-            end
+            end as decimal(38, 4))
         ) as weighted_sum,
         bool_or(c.value_in_sums is null) as has_unknown,
         string_agg(cast(c.source_line as varchar), ',' order by c.source_line) as child_lines

@@ -65,9 +65,9 @@ footnoted as (
     select distinct
         report_id,
         table_no,
-        lower(regexp_extract(note, '''([^'' (]+)', 1)) as excluded_key
+        lower({{ regexp_group("note", "'''([^'' (]+)'", 1) }}) as excluded_key
     from targets
-    where note is not null and regexp_extract(note, '''([^'' (]+)', 1) <> ''
+    where note is not null and {{ regexp_group("note", "'''([^'' (]+)'", 1) }} <> ''
 ),
 
 -- budget of the program the footnote excludes, per table and year
@@ -83,7 +83,7 @@ excluded as (
         on
             t.report_id = f.report_id
             and t.table_no = f.table_no
-            and contains(replace(lower(t.label), ' ', ''), f.excluded_key)
+            and 0 < strpos(replace(lower(t.label), ' ', ''), f.excluded_key)
     where t.measure = 'budget'
     group by t.report_id, t.table_no, t.period
 ),

@@ -54,7 +54,10 @@ select
     case
         when budget_won is not null and budget_won <> 0 and executed_won is not null
             then cast(
-                cast(executed_won as hugeint) * 1000000 // cast(budget_won as hugeint) as decimal(38, 0)
+                {{ integer_divide(
+                    'cast(executed_won as ' ~ wide_integer() ~ ') * 1000000',
+                    'cast(budget_won as ' ~ wide_integer() ~ ')'
+                ) }} as decimal(38, 0)
             ) * 0.0001
     end as rate_computed,
     note_label,

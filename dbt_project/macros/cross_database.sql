@@ -1,0 +1,46 @@
+{#-
+  Cross-database SQL: the few expressions DuckDB (the embedded default) and PostgreSQL (the
+  scale-out warehouse, docs/scale-out.md) spell differently. Models call these instead of either
+  dialect's function, so both run the same models. The branch follows dbt's target type (the
+  DuckDB spelling wherever there is no target, e.g. when sqlfluff renders the models for lint).
+  Patterns and expressions are passed as SQL text: regexp_group("line_text", "'^(a|b)'", 1).
+
+  wide_integer(): an exact integer type wider than 64 bits (DuckDB hugeint, PostgreSQL numeric(38, 0)).
+  integer_divide(a, b): integer division truncating toward zero (DuckDB `//`, PostgreSQL div()).
+  regexp_group(text, pattern, group): the group of the first match; '' when nothing matches and
+    NULL for NULL text (DuckDB's regexp_extract).
+  regexp_test(text, pattern): whether the pattern matches somewhere in the text.
+  any_value(expression): some value of the group (PostgreSQL 15 lacks any_value: min there; the
+    models use it where every row of a group holds the same value).
+-#}
+{% macro wide_integer() -%}
+    {%- if target is defined and target.type == 'postgres' -%}numeric(38, 0){%- else -%}hugeint{%- endif -%}
+{%- endmacro %}
+
+{% macro integer_divide(numerator, denominator) -%}
+    {%- if target is defined and target.type == 'postgres' -%}
+        div({{ numerator }}, {{ denominator }})
+    {%- else -%}
+        ({{ numerator }}) // ({{ denominator }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro regexp_group(text, pattern, group) -%}
+    {%- if target is defined and target.type == 'postgres' -%}
+        coalesce((regexp_match({{ text }}, {{ pattern }}))[{{ group }}], case when {{ text }} is not null then '' end)
+    {%- else -%}
+        regexp_extract({{ text }}, {{ pattern }}, {{ group }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro regexp_test(text, pattern) -%}
+    {%- if target is defined and target.type == 'postgres' -%}
+        ({{ text }} ~ {{ pattern }})
+    {%- else -%}
+        regexp_matches({{ text }}, {{ pattern }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro any_value(expression) -%}
+    {%- if target is defined and target.type == 'postgres' -%}min({{ expression }}){%- else -%}any_value({{ expression }}){%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,175 @@
+"""The warehouse on PostgreSQL (BUDGET_RECON_WAREHOUSE=postgresql://…, docs/scale-out.md), on a real
+server the tests start (tests/postgres_server.py).
+
+- The connection seam: DuckDB's `?` placeholders, arrays, registered frames and exact decimals.
+- Raw loads: one transaction per report (a failing load leaves the previous one whole), loads of
+  different reports run at the same time, two loads of one report take turns (no duplicates).
+- End to end: the three bundled reports through `budget-recon run` on PostgreSQL and on DuckDB give
+  the same fact rows, reconciliation rows, gate verdicts, flagged rows and published reports.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orchestration import postgres, warehouse
+from orchestration.ingest import ingest, parse_for_load, load_parsed
+from orchestration.parsing.registry import load_registry
+from orchestration.settings import environment
+from tests.warehouse_snapshot import differences, snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+REGISTRY = load_registry(ROOT / "seeds" / "reports.yaml")
+REPORTS_DIR = ROOT / "seeds" / "reports"
+
+
+def test_placeholders_become_psycopg2_parameters_outside_quotes():
+    assert postgres.translate("select ? where a = '?' and b like 'x%'") == "select %s where a = '?' and b like 'x%%'"
+    assert postgres.translate('select "odd?name" from t where c = ?') == 'select "odd?name" from t where c = %s'
+
+
+def test_url_parts_and_display_hide_the_password():
+    url = "postgresql://analyst:s3cret@db.example:6543/warehouse"
+    assert postgres.url_parts(url) == {
+        "host": "db.example", "port": "6543", "user": "analyst", "password": "s3cret", "dbname": "warehouse"
+    }
+    assert "s3cret" not in postgres.display(url)
+    assert warehouse.dbt_target_env(url)["BUDGET_RECON_DBT_TARGET"] == "postgres"
+    assert warehouse.dbt_target_env(Path("/tmp/w.duckdb"))["BUDGET_RECON_DBT_TARGET"] == "local"
+
+
+@pytest.fixture()
+def database(postgres_server, request):
+    return postgres_server.create_database(f"wh_{request.node.name[:40]}".lower())
+
+
+def test_the_connection_speaks_duckdbs_api(database):
+    with warehouse.connect(database) as con:
+        assert warehouse.dialect(con) == "postgres"
+        con.execute("create table t (id varchar, amount decimal(38, 4), n integer, ok boolean)")
+        frame = pd.DataFrame({"id": ["a", "b", None], "amount": ["1893692000.0001", "-0.5", None],
+                              "n": [1, None, 3], "ok": ["true", "false", None]}, dtype=object)
+        con.register("incoming", frame)
+        con.execute("insert into t select id, cast(amount as decimal(38, 4)), cast(n as integer), cast(ok as boolean) from incoming")
+        con.unregister("incoming")
+        rows = con.execute("select * from t where id in (select unnest(?::varchar[])) order by id", [["a", "b"]]).fetchall()
+        assert rows == [("a", Decimal("1893692000.0001"), 1, True), ("b", Decimal("-0.5000"), None, False)]
+        assert con.execute("select count(*) from t where id is null").fetchone() == (1,)
+        df = con.execute("select amount, n from t order by id").df()
+        assert df["amount"].dtype == "float64" and df["n"].dtype == "float64"  # as DuckDB's df() gives them
+
+
+def _loads(url: str) -> dict[str, int]:
+    with warehouse.connect(url) as con:
+        return dict(con.execute("select report_id, count(*) from raw.report_loads group by report_id").fetchall())
+
+
+def _duplicates(url: str) -> int:
+    with warehouse.connect(url) as con:
+        return con.execute(
+            "select count(*) from (select report_id, row_id from raw.budget_execution_lines "
+            "group by report_id, row_id having count(*) > 1) as d"
+        ).fetchone()[0]
+
+
+def test_a_failing_load_leaves_the_previous_load_whole(database, monkeypatch):
+    entry = REGISTRY[0]
+    with warehouse.connect(database) as con:
+        first = ingest(con, entry, REPORTS_DIR)
+        before = con.execute("select count(*) from raw.budget_execution_lines where report_id = ?", [entry.report_id]).fetchone()
+        original = warehouse._diff
+
+        def broken(*args, **kwargs):
+            original(*args, **kwargs)
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(warehouse, "_diff", broken)  # fails after the new rows were written
+        with pytest.raises(RuntimeError, match="disk full"):
+            ingest(con, entry, REPORTS_DIR)
+        after = con.execute("select count(*) from raw.budget_execution_lines where report_id = ?", [entry.report_id]).fetchone()
+        current = con.execute("select load_id from raw.report_loads where report_id = ?", [entry.report_id]).fetchall()
+    assert after == before and current == [(first.load.load_id,)]
+
+
+def test_loads_of_different_reports_run_together_and_of_one_report_take_turns(database):
+    parsed = {e.report_id: parse_for_load(e, REPORTS_DIR) for e in REGISTRY}
+    with warehouse.connect(database) as con:
+        warehouse.ensure_raw_schema(con)
+    # A load of report A holds its transaction open; a load of report B must finish meanwhile, and a
+    # second load of A must wait for the first.
+    first_id, other_id = list(parsed)[:2]
+    holding, release = threading.Event(), threading.Event()
+    events: list[str] = []
+
+    def hold_a():
+        with warehouse.connect(database) as con:
+            con.execute("begin transaction")
+            load_parsed(con, parsed[first_id], own_transaction=False)
+            holding.set()
+            release.wait(30)
+            events.append("A1 commit")
+            con.execute("commit")
+
+    def load(report_id, label):
+        with warehouse.connect(database) as con:
+            load_parsed(con, parsed[report_id])
+        events.append(label)
+
+    holder = threading.Thread(target=hold_a)
+    holder.start()
+    assert holding.wait(60)
+    load(other_id, "B done")  # not blocked by A's open load
+    second = threading.Thread(target=load, args=(first_id, "A2 done"))
+    second.start()
+    time.sleep(1.0)
+    assert events == ["B done"]  # the second load of A waits
+    release.set()
+    holder.join(60)
+    second.join(60)
+    assert events == ["B done", "A1 commit", "A2 done"]
+    assert _loads(database) == {first_id: 2, other_id: 1}
+    assert _duplicates(database) == 0
+
+
+# Known difference, in the amounts these models SHOW (their verdicts agree): each unions won
+# amounts (decimal(38, 0)) with rates or ratios (decimal(38, 4) / (38, 6)) without one cast, and
+# DuckDB types such a union as the won branch's decimal(38, 0)-like scale, rounding the rates shown
+# (15.7 % becomes 16); PostgreSQL keeps them exact. The reconciliation port of issue 14 casts every
+# branch to one type (its reconciliation_evidence macro); then this list goes.
+DUCKDB_UNION_SCALE = ("reconciliation.rec_execution_rows", "reconciliation.rec_performance_headline")
+
+
+def _without(rows: list[tuple], columns: tuple[str, ...]) -> list[tuple]:
+    keep = [i for i, c in enumerate(rows[0]) if c not in columns]
+    return [tuple(r[i] for i in keep) for r in rows]
+
+
+@pytest.mark.slow
+def test_bundled_reports_give_the_same_facts_and_verdicts_on_postgresql_and_duckdb(postgres_server, tmp_path_factory):
+    from orchestration.cli import run_reports
+
+    url = postgres_server.create_database("bundled_end_to_end")
+    snapshots, summaries = {}, {}
+    for name, target in (("duckdb", None), ("postgres", url)):
+        home = tmp_path_factory.mktemp(f"run-{name}")
+        variables = {"BUDGET_RECON_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
+                     "BUDGET_RECON_WAREHOUSE": target or str(home / "warehouse.duckdb")}
+        with environment(variables):
+            outcome = run_reports()
+            summaries[name] = {s.report_id: (s.checks_passed, s.checks_warned, s.checks_failed, s.checks_not_checked,
+                                             s.published) for s in outcome.reports}
+            with warehouse.connect(target or home / "warehouse.duckdb", read_only=True) as con:
+                snapshots[name] = snapshot(con)
+    assert summaries["postgres"] == summaries["duckdb"]
+    assert any(published for *_, published in summaries["postgres"].values()), "publication works on PostgreSQL"
+    for name in snapshots:
+        for table in DUCKDB_UNION_SCALE:
+            snapshots[name][table] = _without(snapshots[name][table], ("expected", "found", "difference"))
+    assert differences(snapshots["duckdb"], snapshots["postgres"]) == []
+    assert snapshots["postgres"]["marts.fct_budget_execution"][1:], "facts were compared, not two empty tables"
