@@ -150,3 +150,30 @@ def test_a_new_execution_table_title_word_is_a_profile_entry(tmp_path, monkeypat
     (families / f"{family}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("BUDGET_RECON_SEEDS", str(tmp_path / "seeds"))
     assert shape(path) == original
+
+
+def test_a_new_item_column_header_is_a_profile_entry(tmp_path, monkeypatch):
+    """The org-unit budget tables are found by the header of their item column: a report printing `과목`
+    for `예산과목` yields the original's budget plan facts once the profile lists `과목`."""
+    import yaml
+
+    from orchestration.parsing.profiles import BUNDLED_FAMILIES_DIR
+
+    report_id, family = "chungbuk-tp-2024-q3", FAMILY["chungbuk-tp-2024-q3"]
+    text = (SEEDS / f"{report_id}.txt").read_text("utf-8")
+    lines = ["\t".join("과목" if c.strip() == "예산과목" else c for c in line.split("\t")) for line in text.split("\n")]
+    path = tmp_path / "item_header.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    def facts(source: Path) -> list[dict]:
+        return budget_plan.extract(read_report(report_id, source, "utf-8", family))
+
+    original = facts(SEEDS / f"{report_id}.txt")
+    assert len(original) > 100 and facts(path) == []  # the bundled profile does not know 과목
+    data = yaml.safe_load((BUNDLED_FAMILIES_DIR / f"{family}.yaml").read_text("utf-8"))
+    data["budget_item_headers"].append("과목")
+    families = tmp_path / "seeds" / "families"
+    families.mkdir(parents=True)
+    (families / f"{family}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("BUDGET_RECON_SEEDS", str(tmp_path / "seeds"))
+    assert facts(path) == original
