@@ -71,7 +71,15 @@ def root_names(report: Report) -> dict[str, str]:
     return {kind: spec["root_name"] for kind, spec in (profile(report).get("budget_item_trees") or {}).items()}
 
 
-ITEM_HEADER = "예산과목"
+def item_headers(report: Report) -> tuple[str, ...]:
+    """Header words of the item column of the org-unit budget tables (profile `budget_item_headers`)."""
+    return tuple(squash(w) for w in profile(report).get("budget_item_headers") or ())
+
+
+def title_words(report: Report) -> dict[str, tuple[str, ...]]:
+    """Table kind -> words of a table title naming it (`budget_item_trees.<kind>.title_words`: 수입예산)."""
+    specs = profile(report).get("budget_item_trees") or {}
+    return {kind: tuple(squash(w) for w in spec.get("title_words") or ()) for kind, spec in specs.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,10 +121,10 @@ def table_fiscal_year(table: Table, report_year: int | None) -> int | None:
 # Finding the org-unit tables
 
 
-def _header_row(table: Table) -> Row | None:
+def _header_row(table: Table, headers: tuple[str, ...]) -> Row | None:
     for row in table.rows:
         if row.role in ("header", "repeated_header") or row.role == "data":
-            if row.cells and squash(row.cells[0]) == ITEM_HEADER:
+            if row.cells and squash(row.cells[0]) in headers:
                 return row
             if row.role == "data":
                 return None
@@ -137,13 +145,14 @@ def _column_labels(table: Table, header: Row) -> list[str]:
     return labels
 
 
-def _plan_kind(table: Table, trees: dict[str, dict[str, tuple[str, ...]]]) -> str | None:
-    """income_budget / expense_budget from the title (수입예산 / 지출예산), else from the row labels."""
+def _plan_kind(
+    table: Table, trees: dict[str, dict[str, tuple[str, ...]]], titles: dict[str, tuple[str, ...]]
+) -> str | None:
+    """income_budget / expense_budget from a title word (수입예산 / 지출예산), else from the row labels."""
     context = squash(f"{table.title or ''} {table.heading or ''}")
-    if "수입예산" in context:
-        return "income_budget"
-    if "지출예산" in context:
-        return "expense_budget"
+    for kind, words in titles.items():
+        if any(w in context for w in words):
+            return kind
     items = {squash(r.cells[0]) for r in table.data if r.cells}
     scores = {kind: len(items & (set(tree) | {c for cs in tree.values() for c in cs})) for kind, tree in trees.items()}
     best = max(scores, key=scores.get, default=None)
@@ -155,9 +164,10 @@ def org_unit_tables(report: Report) -> list[tuple[Table, str, Row, list[str]]]:
     departments = numbered_entries(report)
     trees = item_trees(report)
     totals = total_labels(report)
+    headers, titles = item_headers(report), title_words(report)
     found = []
     for table in report.tables:
-        header = _header_row(table)
+        header = _header_row(table, headers)
         if header is None:
             continue
         labels = _column_labels(table, header)
@@ -165,7 +175,7 @@ def org_unit_tables(report: Report) -> list[tuple[Table, str, Row, list[str]]]:
             continue
         if not any(match_department(label, departments) for label in labels[1:]):
             continue
-        kind = _plan_kind(table, trees)
+        kind = _plan_kind(table, trees, titles)
         if kind:
             found.append((table, kind, header, labels))
     return found

@@ -10,6 +10,7 @@ tests on fragments) gets every family's vocabulary merged.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -28,6 +29,11 @@ class UnknownFamilyError(ValueError):
 def families_dirs() -> tuple[Path, ...]:
     """Where profiles are looked up: the seeds folder's `families/` (BUDGET_RECON_SEEDS; a profile
     there adds a family or replaces a bundled one), then the bundled profiles."""
+    return _families_dirs(os.environ.get("BUDGET_RECON_SEEDS"))
+
+
+@functools.cache
+def _families_dirs(seeds: str | None) -> tuple[Path, ...]:  # parsers ask per table: no path resolving each time
     return tuple(dict.fromkeys((paths().seeds / "families", BUNDLED_FAMILIES_DIR)))
 
 
@@ -43,7 +49,22 @@ def _family_names(dirs: tuple[Path, ...]) -> tuple[str, ...]:
 def profile_path(family: str) -> Path:
     """The profile file of a family (the first folder of families_dirs() holding it)."""
     dirs = families_dirs()
-    return next((d / f"{family}.yaml" for d in dirs if (d / f"{family}.yaml").is_file()), dirs[0] / f"{family}.yaml")
+    return _profile_path(family, dirs) or dirs[0] / f"{family}.yaml"
+
+
+@functools.lru_cache(maxsize=None)
+def _found_profile(family: str, dirs: tuple[Path, ...]) -> Path:
+    found = next((d / f"{family}.yaml" for d in dirs if (d / f"{family}.yaml").is_file()), None)
+    if found is None:
+        raise FileNotFoundError(family)  # not cached: a profile added later is found
+    return found
+
+
+def _profile_path(family: str, dirs: tuple[Path, ...]) -> Path | None:
+    try:
+        return _found_profile(family, dirs)
+    except FileNotFoundError:
+        return None
 
 
 def load_profile(family: str) -> dict:

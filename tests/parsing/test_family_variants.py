@@ -94,16 +94,9 @@ def test_a_profile_in_the_seeds_folder_adds_header_spellings(tmp_path, monkeypat
     """A new spelling of a program-table header is a profile entry, not code: with `국고` added as a
     synonym of `국비` in a profile under BUDGET_RECON_SEEDS/families (which wins over the bundled one),
     a plan printing `국고` yields the original's facts, labelled with the canonical `국비`."""
-    import yaml
-
-    from orchestration.parsing.profiles import BUNDLED_FAMILIES_DIR, profile_path
+    from orchestration.parsing.profiles import profile_path
 
     report_id, family = "gangwon-2025-plan", FAMILY["gangwon-2025-plan"]
-    data = yaml.safe_load((BUNDLED_FAMILIES_DIR / f"{family}.yaml").read_text("utf-8"))
-    data["program_budget_columns"]["national"] = ["국비", "국고"]
-    families = tmp_path / "seeds" / "families"
-    families.mkdir(parents=True)
-    (families / f"{family}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     text = (SEEDS / f"{report_id}.txt").read_text("utf-8")
     path = tmp_path / "national.txt"
     # the header cells only (prose and funding lines print 국비 too: other extractors' vocabulary)
@@ -117,8 +110,8 @@ def test_a_profile_in_the_seeds_folder_adds_header_spellings(tmp_path, monkeypat
 
     original = labels(SEEDS / f"{report_id}.txt")
     assert labels(path) != original  # the bundled profile does not know 국고
-    monkeypatch.setenv("BUDGET_RECON_SEEDS", str(tmp_path / "seeds"))
-    assert profile_path(family) == families / f"{family}.yaml"
+    own = _seeds_profile(tmp_path, monkeypatch, family, lambda d: d["program_budget_columns"].update(national=["국비", "국고"]))
+    assert profile_path(family) == own
     assert labels(path) == original
     assert _summary(report_id, path) == _summary(report_id, SEEDS / f"{report_id}.txt")
 
@@ -126,10 +119,6 @@ def test_a_profile_in_the_seeds_folder_adds_header_spellings(tmp_path, monkeypat
 def test_a_new_execution_table_title_word_is_a_profile_entry(tmp_path, monkeypatch):
     """An execution table's kind comes from a word of its title listed in the profile: a report titling
     its foundation table `법인운영지출` reads like the original once the profile lists `법인운영`."""
-    import yaml
-
-    from orchestration.parsing.profiles import BUNDLED_FAMILIES_DIR
-
     report_id, family = "chungbuk-tp-2024-q3", FAMILY["chungbuk-tp-2024-q3"]
     text = (SEEDS / f"{report_id}.txt").read_text("utf-8")
     assert "\n○ 재단운영지출\n" in text
@@ -143,10 +132,40 @@ def test_a_new_execution_table_title_word_is_a_profile_entry(tmp_path, monkeypat
 
     original = shape(SEEDS / f"{report_id}.txt")
     assert shape(path) != original  # the bundled profile does not know 법인운영
+    _seeds_profile(tmp_path, monkeypatch, family, lambda d: d["execution_table_kinds"].insert(0, ["법인운영", "foundation_operations"]))
+    assert shape(path) == original
+
+
+def test_a_new_item_column_header_is_a_profile_entry(tmp_path, monkeypatch):
+    """The org-unit budget tables are found by the header of their item column: a report printing `과목`
+    for `예산과목` yields the original's budget plan facts once the profile lists `과목`."""
+    report_id, family = "chungbuk-tp-2024-q3", FAMILY["chungbuk-tp-2024-q3"]
+    text = (SEEDS / f"{report_id}.txt").read_text("utf-8")
+    lines = ["\t".join("과목" if c.strip() == "예산과목" else c for c in line.split("\t")) for line in text.split("\n")]
+    path = tmp_path / "item_header.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    def facts(source: Path) -> list[dict]:
+        return budget_plan.extract(read_report(report_id, source, "utf-8", family))
+
+    original = facts(SEEDS / f"{report_id}.txt")
+    assert len(original) > 100 and facts(path) == []  # the bundled profile does not know 과목
+    _seeds_profile(tmp_path, monkeypatch, family, lambda d: d["budget_item_headers"].append("과목"))
+    assert facts(path) == original
+
+
+def _seeds_profile(tmp_path: Path, monkeypatch, family: str, edit) -> Path:
+    """A copy of the bundled profile, changed by `edit(data)`, in a seeds folder BUDGET_RECON_SEEDS
+    points at (it wins over the bundled one); returns its path."""
+    import yaml
+
+    from orchestration.parsing.profiles import BUNDLED_FAMILIES_DIR
+
     data = yaml.safe_load((BUNDLED_FAMILIES_DIR / f"{family}.yaml").read_text("utf-8"))
-    data["execution_table_kinds"].insert(0, ["법인운영", "foundation_operations"])
+    edit(data)
     families = tmp_path / "seeds" / "families"
     families.mkdir(parents=True)
-    (families / f"{family}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path = families / f"{family}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("BUDGET_RECON_SEEDS", str(tmp_path / "seeds"))
-    assert shape(path) == original
+    return path
