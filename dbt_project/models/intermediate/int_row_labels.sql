@@ -92,6 +92,20 @@ with recursive nodes as (
         source_line
     from {{ ref('fct_performance_target') }}
     where {{ in_selected_reports('report_id') }}
+    union all
+    -- head counts: the row (정원, 현원, a department; a breakdown row under its kind) and the column
+    select
+        report_id,
+        'fct_staffing' as fact_table,
+        row_id,
+        null as parent_row_id,
+        'staffing ' || source_kind as scope,
+        coalesce(row_label, row_kind) as row_label,
+        concat_ws(' ', column_group, column_label) as column_label,
+        row_kind as measure,
+        source_line
+    from {{ ref('fct_staffing') }}
+    where {{ in_selected_reports('report_id') }}
 ),
 
 paths as (
