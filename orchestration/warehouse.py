@@ -408,8 +408,9 @@ def _ensure_raw_schema_postgres(con, extractors: list[Extractor]) -> None:
 
 
 def fact_extractors(extractors: list[Extractor]) -> list[Extractor]:
-    """Extractors of facts (those with an exact DECIMAL amount), as opposed to the reader's layout tables."""
-    return [e for e in extractors if any(t.upper().startswith("DECIMAL") for t in e.columns.values())]
+    """Extractors of facts (those with an exact DECIMAL amount, or marked is_fact, as head counts are), as
+    opposed to the reader's layout tables."""
+    return [e for e in extractors if e.is_fact or (e.is_fact is None and any(t.upper().startswith("DECIMAL") for t in e.columns.values()))]
 
 
 def _rows_as_text(con: duckdb.DuckDBPyConnection, extractor: Extractor, report_id: str) -> dict[str, dict]:

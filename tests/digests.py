@@ -24,6 +24,7 @@ FACT_TABLES = (
     "project_funding_lines",
     "kpi_lines",
     "performance_target_lines",
+    "staffing_lines",
     "report_tables",
     "report_rows",
 )

@@ -78,7 +78,7 @@ def test_changed_amount_fails_the_gate_on_that_row_and_its_total(pipeline):
     assert balance, failed
     suite, _, expected, found, message = balance[0]
     assert (expected, found) == ("1893692000", "1893693000")
-    assert MUTATED in message and f"line {line}" in message and "expected 1893692000" in message
+    assert MUTATED in message and f"line {line}" in message and "expected 1,893,692 천원 (1,893,692,000 won)" in message
     total = [f for f in failed if f[0] == "rec_parent_totals"]
     assert len(total) == 1 and str(line) in (total[0][4])
     assert total[0][2:4] == ("4178058000", "4178057000")
@@ -117,7 +117,7 @@ def test_acknowledged_discrepancy_warns_and_stale_acknowledgement_errors(pipelin
     try:
         failing = con.execute(
             "select identity_name, label_path, column_label, measure_name, expected, found, source_line "
-            "from reconciliation.rec_execution_rows where report_id = ? and not is_consistent", [MUTATED]
+            "from reconciliation.rec_execution_rows where report_id = ? and finding_level = 'ERROR'", [MUTATED]
         ).fetchall()
         assert len(failing) == 1
         identity, path, column, measure, expected, found, line = failing[0]
@@ -136,9 +136,11 @@ def test_acknowledged_discrepancy_warns_and_stale_acknowledgement_errors(pipelin
         (gate,) = run_gate(con, [MUTATED], "stale-run", expectations, validator)
         assert {r.suite.name: r.severity for r in gate.results}["rec_execution_rows"] == "ERROR"
         status = con.execute(
-            "select gate_status from gate.failed_rows where run_id = 'stale-run' and suite = 'rec_execution_rows'"
+            "select gate_status from gate.failed_rows where run_id = 'stale-run' and suite = 'rec_execution_rows' "
+            "order by gate_status"
         ).fetchall()
-        assert status == [("stale_acknowledgement",)]
+        # the 계 rate 15.7% (truncated in a half-up table) is this copy's WARN finding, never acknowledged for it
+        assert status == [("stale_acknowledgement",), ("warning",)]
     finally:
         con.close()
 
@@ -224,9 +226,10 @@ def _reference(con, report_id: str, expectations: Path, validator) -> dict:
     out = {}
     for suite in load_suites(expectations):
         if suite.kind == "reconciliation":
-            casts = ", ".join(f"cast({c} as varchar) as {c}" for c in EXACT_COLUMNS)
+            exact = [c for c in EXACT_COLUMNS if c in con.table(suite.table).columns]
+            casts = ", ".join(f"cast({c} as varchar) as {c}" for c in exact)
             frame = con.execute(f"select * replace ({casts}) from {suite.table} where report_id = ?", [report_id]).df()
-            for column in EXACT_COLUMNS:
+            for column in exact:
                 frame[column] = frame[column].map(plain_decimal).astype(object)
             frame, stale = classify(frame, suite.model, acknowledgements, [report_id])
         else:

@@ -646,7 +646,7 @@ def _frame_rows(frame, mapping: Mapping, columns: list[str]) -> list[dict]:
     if shift:  # reconciliations compare dates as yyyymmdd numbers (rec_funding_across_tables)
         for row in rows:
             if _DATE_MEASURE.search(str(row.get("measure_name") or "")):
-                for c in ("expected", "found"):
+                for c in ("expected_exact", "expected", "found"):
                     v = row.get(c)
                     if isinstance(v, (int, float)) and 19000101 <= v <= 21001231:
                         row[c] = type(v)(v - shift.years * 10000)
@@ -793,7 +793,7 @@ class VariantResults:
             if variant.split:
                 columns = [c for c in columns if c not in ("amount", "amount_printed", "cell_count")]
                 if table.startswith("reconciliation."):  # amounts of the split department changed by design
-                    columns = [c for c in columns if c not in ("expected", "found", "difference", "tolerance", "child_count")]
+                    columns = [c for c in columns if c not in ("expected_exact", "expected", "found", "difference", "tolerance", "child_count")]
             a = self._rows(table, original, columns)
             b = self._rows(table, mine, columns)
             if variant.split and table in SPLIT_TABLES:
@@ -811,7 +811,8 @@ class VariantResults:
         rows = []
         for row in frame.to_dict("records"):
             status = row["gate_status"]
-            if acknowledged_as_flagged and status in ("discrepancy", "acknowledged"):
+            # a WARN finding (rounding convention) is `warning` until acknowledged: flagged all the same
+            if acknowledged_as_flagged and status in ("discrepancy", "acknowledged", "warning"):
                 status = "flagged"
             row = dict(row, status=status)
             rows.append({c: mapping.value(c, row.get(c)) for c in VERDICT_COLUMNS})

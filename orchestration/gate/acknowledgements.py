@@ -26,6 +26,9 @@ from ..yaml_files import read_yaml
 CONSISTENT = "consistent"
 ACKNOWLEDGED = "acknowledged"
 DISCREPANCY = "discrepancy"
+# A finding the reconciliation itself rates WARN (finding_level, e.g. a rate following the other
+# rounding convention than its table's): shown, not blocking, and acknowledgeable like any other.
+WARNING = "warning"
 STALE = "stale_acknowledgement"
 
 REQUIRED = ("model", "report_id", "identity", "label_path", "measure", "expected", "found", "reason")
@@ -139,7 +142,7 @@ def classify(
             reasons.append(None)
             continue
         if ack is None:
-            statuses.append(DISCREPANCY)
+            statuses.append(WARNING if getattr(row, "finding_level", None) == "WARN" else DISCREPANCY)
             reasons.append(None)
         elif _same(row.expected, ack.expected) and _same(row.found, ack.found):
             used.add(key)

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from ..parsing.coverage import count_classifications, coverage_summary
+from .results import shown_figure
 from .suites import NOT_CHECKED, verdict_label
 
 
@@ -137,7 +138,8 @@ def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run
     rows = con.execute(
         """
         select suite, severity, gate_status, table_name, table_no, source_line, other_lines, label, measure,
-               expected, found, difference, tolerance, message, acknowledgement
+               expected, found, difference, tolerance, message, acknowledgement,
+               expected_exact, rounding_rule, unit, won_per_unit
         from gate.failed_rows where run_id = ? and report_id = ?
         order by case gate_status when 'discrepancy' then 0 when 'stale_acknowledgement' then 1 else 2 end, suite, source_line
         """,
@@ -211,9 +213,15 @@ def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run
         body.append(f"<section class='{html.escape(status)}'><h3>{html.escape(status)} · {html.escape(row[0])}</h3>")
         body.append(f"<p>{html.escape(row[13] or '')}</p>")
         if row[9] is not None or row[10] is not None:
+            # amounts in the report's own unit with the won figure beside them; rates as printed
+            figures = {"expected": row[9], "found": row[10], "unit": row[17], "won_per_unit": row[18]}
             body.append(
-                f"<p>expected <b>{html.escape(str(row[9]))}</b>, found <b>{html.escape(str(row[10]))}</b>"
-                f" (difference {html.escape(str(row[11]))}, tolerance {html.escape(str(row[12]))})</p>"
+                f"<p>expected <b>{html.escape(shown_figure(figures, 'expected'))}</b>, found "
+                f"<b>{html.escape(shown_figure(figures, 'found'))}</b>"
+                f" (difference {html.escape(str(row[11]))}, tolerance {html.escape(str(row[12]))})"
+                + (f"; computed {html.escape(str(row[15]))} before rounding ({html.escape(row[16] or 'tolerance')})"
+                   if row[15] is not None and row[15] != row[9] else "")
+                + "</p>"
             )
         if row[14]:
             body.append(f"<p class='ack'>{html.escape(row[14])}</p>")

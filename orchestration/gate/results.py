@@ -40,6 +40,16 @@ create table if not exists gate.failed_rows (
     label varchar, measure varchar, expected varchar, found varchar, difference varchar, tolerance varchar,
     message varchar, acknowledgement varchar, checked_at timestamp
 );
+-- the reconciliation evidence of a failed row (macro reconciliation_evidence): the computed value before
+-- rounding, the rule applied, the printed unit (won per unit for amounts), the printed decimals, the
+-- finding's own level and its note; expected / found above are at full precision (won for amounts).
+alter table gate.failed_rows add column if not exists expected_exact varchar;
+alter table gate.failed_rows add column if not exists rounding_rule varchar;
+alter table gate.failed_rows add column if not exists unit varchar;
+alter table gate.failed_rows add column if not exists won_per_unit bigint;
+alter table gate.failed_rows add column if not exists printed_scale integer;
+alter table gate.failed_rows add column if not exists finding_level varchar;
+alter table gate.failed_rows add column if not exists note varchar;
 """
 
 def _value(row: dict, column: str):
@@ -47,6 +57,32 @@ def _value(row: dict, column: str):
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     return value
+
+
+def shown_figure(row: dict, column: str) -> str:
+    """An amount in the report's own unit with thousands separators and the won figure beside it
+    ('1,893,692 천원 (1,893,692,000 won)'); any other figure at full precision with its unit ('15.7%', '205 명')."""
+    value = _value(row, column)
+    if value is None:
+        return "None"
+    per_unit, unit = _value(row, "won_per_unit"), _value(row, "unit")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if per_unit:
+        printed = plain_decimal(number / Decimal(int(per_unit)))
+        return f"{_grouped(printed)} {unit or ''} ({_grouped(plain_decimal(number))} won)".replace("  ", " ")
+    if not unit:
+        return plain_decimal(number)
+    return f"{plain_decimal(number)}{'' if unit == '%' else ' '}{unit}"
+
+
+def _grouped(text: str) -> str:
+    whole, _, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}"
+    return sign + whole + (f".{fraction}" if fraction else "")
 
 
 def describe(report_id: str, row: dict, suite: Suite) -> str:
@@ -66,14 +102,18 @@ def describe(report_id: str, row: dict, suite: Suite) -> str:
     if _value(row, "measure_name"):
         text += f" {row['measure_name']}"
     if _value(row, "expected") is not None or _value(row, "found") is not None:
-        text += f": expected {_value(row, 'expected')}, found {_value(row, 'found')}"
+        text += f": expected {shown_figure(row, 'expected')}, found {shown_figure(row, 'found')}"
         if _value(row, "difference") is not None:
             text += f" (difference {row['difference']}"
             text += f", tolerance {row['tolerance']})" if _value(row, "tolerance") is not None else ")"
+        if _value(row, "expected_exact") is not None and _value(row, "expected_exact") != _value(row, "expected"):
+            text += f"; computed {row['expected_exact']} before rounding ({row.get('rounding_rule') or 'tolerance'})"
     if _value(row, "other_lines"):
         text += f"; parts on lines {row['other_lines']}"
     if _value(row, "detail"):
         text += f": {row['detail']}"
+    if _value(row, "note"):
+        text += f" — {row['note']}"
     if row.get("gate_status") == STALE and row.get("acknowledgement"):
         text += f" — stale acknowledgement: {row['acknowledgement']}"
     elif not row.get("gate_status") and row.get("failed_expectation"):
@@ -81,7 +121,7 @@ def describe(report_id: str, row: dict, suite: Suite) -> str:
     return text
 
 
-EXACT_COLUMNS = ("expected", "found", "difference", "tolerance")
+EXACT_COLUMNS = ("expected_exact", "expected", "found", "difference", "tolerance")
 
 
 def plain_decimal(text):
@@ -255,6 +295,7 @@ def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
         if reconciliation:
             # classify reads the amounts of inconsistent rows only
             select += [_q("is_consistent")] * ("is_consistent" not in shape.narrow) + [
+                _q("finding_level")] * ("finding_level" in shape.columns and "finding_level" not in shape.narrow) + [
                 f"case when is_consistent then null else cast({_q(c)} as varchar) end as {_q(c)}"
                 for c in ("expected", "found") if c not in shape.narrow
             ]
@@ -291,7 +332,7 @@ def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
         else:
             full = frame.iloc[positions][list(shape.columns)].reset_index(drop=True)
         if reconciliation:
-            for column in EXACT_COLUMNS:
+            for column in _exact(shape):
                 full[column] = full[column].map(plain_decimal).astype(object)
             full["gate_status"] = [status[p] for p in positions]
             full["acknowledgement"] = [acknowledgement[p] for p in positions]
@@ -316,6 +357,10 @@ def _full_select(suite: Suite, shape: _Shape) -> str:
     return ", ".join(f"cast({_q(c)} as varchar) as {_q(c)}" if c in exact else _q(c) for c in shape.columns)
 
 
+def _exact(shape: _Shape) -> list[str]:
+    return [c for c in EXACT_COLUMNS if c in shape.columns]
+
+
 def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str]):
     """`classify` for every row of the frame, run on the rows it can say anything about: the
     inconsistent ones and those an acknowledgement names (a consistent row is `consistent`)."""
@@ -328,7 +373,8 @@ def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str
         settled[maybe[np.array(named, dtype=bool)]] = False
     todo = np.flatnonzero(~settled)
     subset = frame.iloc[todo][["report_id", "check_id", "is_consistent", "expected", "found"]
-                              + [c for c in CONTENT_COLUMNS if c in frame]]
+                              + [c for c in CONTENT_COLUMNS if c in frame]
+                              + ["finding_level"] * ("finding_level" in frame)]
     for column in ("expected", "found"):
         subset[column] = subset[column].map(plain_decimal).astype(object)
     classified, stale = classify(subset, model, acknowledgements, set(batch))
@@ -343,7 +389,7 @@ def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str
 def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str, load_ids: dict) -> None:
     """Record a batch of reports in one transaction, each table in one statement."""
     checks: list[list] = [[] for _ in range(10)]
-    failed: list[list] = [[] for _ in range(17)]
+    failed: list[list] = [[] for _ in _FAILED_COLUMNS]
     texts: dict[tuple, str] = {}  # most reports share their outcomes' JSON (every expectation met)
 
     def add_failed(report_id: str, suite: Suite, row: dict) -> None:
@@ -401,9 +447,9 @@ def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str
     try:
         con.execute("update gate.check_results set is_latest = false where report_id in (select unnest(?::varchar[]))",
                     [[g.report_id for g in gates]])
-        for table, columns, types, tail in (
-            ("gate.check_results", checks, _CHECK_TYPES, "now()::timestamp, true, c9::varchar"),
-            ("gate.failed_rows", failed, _FAILED_TYPES, "now()::timestamp"),
+        for insert, columns, types, tail in (
+            ("insert into gate.check_results", checks, _CHECK_TYPES, "now()::timestamp, true, c9::varchar"),
+            (_FAILED_INSERT, failed, _FAILED_TYPES, "now()::timestamp"),
         ):
             if columns[0]:
                 # A registered frame of Python objects: binding long lists as parameters is slower.
@@ -411,7 +457,7 @@ def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str
                 con.register("__gate_rows", frame)
                 try:
                     casts = ", ".join(f"c{i}::{t}" for i, t in enumerate(types))
-                    con.execute(f"insert into {table} select ?, {casts}, {tail} from __gate_rows", [run_id])
+                    con.execute(f"{insert} select ?, {casts}, {tail} from __gate_rows", [run_id])
                 finally:
                     con.unregister("__gate_rows")
         con.execute("commit")
@@ -432,7 +478,14 @@ def _outcomes_json(outcomes, texts: dict[tuple, str]) -> str:
 
 _CHECK_TYPES = ("varchar", "varchar", "varchar", "varchar", "varchar", "integer", "integer", "integer", "json")
 _FAILED_TYPES = ("varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "integer", "integer", "varchar",
-                 "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar")
+                 "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar",
+                 "varchar", "varchar", "varchar", "bigint", "integer", "varchar", "varchar")
+# gate.failed_rows columns in _failed_values order (inserts name them: the evidence columns were added later)
+_FAILED_COLUMNS = ("report_id", "suite", "row_key", "severity", "gate_status", "table_name", "table_no", "source_line",
+                   "other_lines", "label", "measure", "expected", "found", "difference", "tolerance", "message",
+                   "acknowledgement", "expected_exact", "rounding_rule", "unit", "won_per_unit", "printed_scale",
+                   "finding_level", "note")
+_FAILED_INSERT = "insert into gate.failed_rows (run_id, " + ", ".join(_FAILED_COLUMNS) + ", checked_at)"
 
 
 def _failed_values(report_id: str, suite: Suite, row: dict) -> list:
@@ -451,12 +504,14 @@ def _failed_values(report_id: str, suite: Suite, row: dict) -> list:
         text("table_name"), _value(row, "table_no"), _value(row, "source_line"), text("other_lines"),
         text("row_label"), text("measure_name"), text("expected"), text("found"), text("difference"), text("tolerance"),
         message, text("acknowledgement"),
+        text("expected_exact"), text("rounding_rule"), text("unit"), _value(row, "won_per_unit"),
+        _value(row, "printed_scale"), text("finding_level"), text("note"),
     ]
 
 
 def _insert_failed(con, run_id: str, report_id: str, suite: Suite, row: dict) -> None:
     con.execute(
-        "insert into gate.failed_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)",
+        f"{_FAILED_INSERT} values (?, {', '.join('?' * len(_FAILED_COLUMNS))}, now()::timestamp)",
         [run_id, *_failed_values(report_id, suite, row)],
     )
 

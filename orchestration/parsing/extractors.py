@@ -22,6 +22,9 @@ class Extractor:
     columns: dict[str, str]  # column name -> DuckDB type, report_id first
     key: tuple[str, ...]  # unique per row
     extract: Callable[[Report], list[dict]] | None  # None: derived from the other extractors' rows (coverage)
+    # facts of the report (counted in its coverage) rather than reader layout; None: told by an exact
+    # DECIMAL amount column (warehouse.fact_extractors)
+    is_fact: bool | None = None
 
 
 def _lines(report: Report) -> list[dict]:
@@ -147,9 +150,11 @@ REPORT_ROWS = Extractor(
 
 def all_extractors() -> list[Extractor]:
     """Every raw table: reader tables, fact tables (registered in their modules), then coverage."""
-    from . import budget_execution, budget_plan, coverage, kpi, performance_targets, profiles, project_funding  # noqa: F401
+    from . import (  # noqa: F401
+        budget_execution, budget_plan, coverage, kpi, performance_targets, profiles, project_funding, staffing,
+    )
 
     extractors = [REPORT_LINES, REPORT_TABLES, REPORT_ROWS]
-    for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets, profiles):
+    for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets, staffing, profiles):
         extractors.append(module.EXTRACTOR)
     return extractors + [coverage.TABLE_COVERAGE, coverage.FACT_COVERAGE]  # derived from the rows above

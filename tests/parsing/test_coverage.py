@@ -76,7 +76,7 @@ def test_a_required_fact_type_without_rows_names_the_candidate_tables():
     rows = {"kpi_lines": [{"table_no": None}]}
     tables = classify_tables(report, rows, FACTS)
     coverage = {r["fact_type"]: r for r in fact_coverage(report, rows, FACTS, tables)}
-    assert set(coverage) == {"budget_execution", "budget_plan", "project_funding", "kpi", "performance_target"}
+    assert set(coverage) == {"budget_execution", "budget_plan", "project_funding", "kpi", "performance_target", "staffing"}
     assert coverage["kpi"]["is_satisfied"] and coverage["budget_plan"]["is_satisfied"]  # not required
     missing = coverage["budget_execution"]
     assert not missing["is_satisfied"] and missing["is_required"] and missing["fact_rows"] == 0
@@ -96,3 +96,5 @@ def test_required_fact_types_come_from_the_family_profile():
 def test_extract_all_adds_both_coverage_tables():
     rows = extract_all(_report(FRAGMENT))
     assert len(rows["table_coverage"]) == 5 and len(rows["fact_coverage"]) == len(FACTS)
+    staffing = rows["table_coverage"][4]  # the staffing extractor reads the 정원 / 현원 table
+    assert (staffing["classification"], staffing["extractors"], staffing["fact_rows"]) == (EXTRACTED, "staffing", 6)

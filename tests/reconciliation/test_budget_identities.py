@@ -143,13 +143,13 @@ def test_mutated_checks_report_both_sides(warehouse):
     ).fetchall()
     # annex 141,000 천원 -> 141 백만원 expected; 151 printed
     assert [tuple(map(str, r)) for r in rows] == [
-        ("141000000.0000", "151000000.0000", "10000000.0000", "0.0000", "147", "1783")
+        ("141000000.00000000", "151000000.00000000", "10000000.00000000", "0E-8", "147", "1783")
     ]
     rows = warehouse.execute(
         "select expected, found, source_line from reconciliation.rec_budget_plan_occurrences "
         "where report_id = 'gw-mut' and check_id = 'occurrence_cell:t119:L2364:c6'"
     ).fetchall()
-    assert [tuple(map(str, r)) for r in rows] == [("460000000.0000", "450000000.0000", "2364")]
+    assert [tuple(map(str, r)) for r in rows] == [("460000000.00000000", "450000000.00000000", "2364")]
 
 
 def test_bundled_reports_fail_only_on_the_real_inconsistencies(warehouse):

@@ -6,7 +6,11 @@ dbt run builds everything; a test compares the failing checks of the copy with t
 report: the new failures must be exactly the mutated rows, identity by identity.
 """
 
+from decimal import Decimal
+
 import pytest
+
+from orchestration.gate.results import plain_decimal
 
 from .mutated_warehouse import build
 TP, STI, GW = "chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1", "gangwon-2025-plan"
@@ -154,25 +158,30 @@ def test_mutation_fails_exactly_the_mutated_rows(warehouse, mutated):
 
 
 def test_mutated_checks_report_both_sides(warehouse):
-    def row(model, report_id, check_id):
+    def row(model, report_id, check_id, columns="expected, found, difference, tolerance, source_line, other_lines"):
         return [
-            tuple(map(str, r))
+            tuple(plain_decimal(v) if isinstance(v, Decimal) else str(v) for v in r)
             for r in warehouse.execute(
-                f"select expected, found, difference, tolerance, source_line, other_lines from reconciliation.{model} "
-                "where report_id = ? and check_id = ?",
+                f"select {columns} from reconciliation.{model} where report_id = ? and check_id = ?",
                 [report_id, check_id],
             ).fetchall()
         ]
 
     assert row("rec_parent_totals", "tp-kpi-mut", "parent_total:fct_kpi_attainment:L436:target") == [
-        ("34.0000", "32.0000", "-2.0000", "0.0000", "436", "437,438,439,440")
+        ("34", "32", "-2", "0", "436", "437,438,439,440")
     ]
-    assert row("rec_kpi_rates", "tp-kpi-mut", "kpi_rate:L937") == [("120.0000", "121.0000", "1.0000", "1.0000", "937", "None")]
+    # a rate is exact at its printed precision: 24 / 20 = 120% exactly, printed 121: no tolerance
+    rate = "expected_exact, expected, found, difference, tolerance, rounding_rule, finding_level, source_line"
+    assert row("rec_kpi_rates", "tp-kpi-mut", "kpi_rate:L937", rate) == [
+        ("120", "120", "121", "1", "0", "half_up", "ERROR", "937")
+    ]
     assert row("rec_performance_budget_links", "gw-kpi-mut-b", "budget_link:t308:L6909:c5") == [
-        ("9.0000", "9.1000", "0.1000", "0.0000", "6909", "6868")
+        ("9", "9.1", "0.1", "0", "6909", "6868")
     ]
-    assert row("rec_performance_roi", "gw-kpi-mut-a", "roi_alternative:t308:L6904:c6") == [
-        ("4.605971", "4.710000", "0.104029", "0.005000", "6904", "6913")
+    # 407.26 / (92.92 - 4.50) = 4.60597..., 4.61 at the printed 2 decimals; printed 4.71
+    assert row("rec_performance_roi", "gw-kpi-mut-a", "roi_alternative:t308:L6904:c6",
+               rate + ", printed_scale, other_lines") == [
+        ("4.6059715", "4.61", "4.71", "0.1", "0", "half_up", "ERROR", "6904", "2", "6913")
     ]
 
 
@@ -197,6 +206,14 @@ def test_bundled_reports_fail_only_on_the_real_inconsistencies(warehouse):
         "sum:t161:L3663:c8",
         "roi_outcome:t161:L3667:c6",
     }
+    # chungbuk-tp-2024-q3 `(3건) : 2건, 66%`: 66.67% truncated where the report's other KPI rates round
+    # half-up (26 of them only half-up explains): a WARN finding of its own, acknowledged
+    assert bad.pop((TP, "rec_kpi_rates")) == {"kpi_rate:L647"}
+    levels = warehouse.execute(
+        "select finding_level, note from reconciliation.rec_kpi_rates where report_id = ? and not is_consistent", [TP]
+    ).fetchall()
+    assert levels == [("WARN", "printed 66; 66.6667% rounds to 67; the figure is truncated "
+                                "(the table rounds half-up: 26 of its rates only half-up explains)")]
     assert all(not checks for checks in bad.values()), {k: v for k, v in bad.items() if v}
 
 

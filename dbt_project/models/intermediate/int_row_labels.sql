@@ -47,6 +47,12 @@
      'parent_row_id': 'null',
      'column_label': 'column_label',
      'measure': 'measure'},
+    {'model': 'fct_staffing',
+     'scope': "'staffing ' || source_kind",
+     'row_label': 'coalesce(row_label, row_kind)',
+     'parent_row_id': 'null',
+     'column_label': "concat_ws(' ', column_group, column_label)",
+     'measure': 'row_kind'},
 ] -%}
 
 with recursive nodes as (

@@ -142,8 +142,21 @@ changes as (
 
 select
     {{ row_content('column_totals') }},
-    *,
-    abs(difference) <= tolerance as is_consistent
+    report_id,
+    check_id,
+    identity_name,
+    fact_table,
+    table_no,
+    table_name,
+    row_id,
+    row_label,
+    measure_name,
+    source_line,
+    other_lines,
+    {{ reconciliation_evidence(
+        expected='expected', found='found', tolerance='tolerance', unit='unit',
+        won_per_unit=won_per_unit('unit'),
+    ) }}
 from column_totals
 union all
 select
@@ -159,11 +172,9 @@ select
     measure_name,
     source_line,
     other_lines,
-    expected,
-    found,
-    difference,
-    tolerance,
-    unit,
-    abs(difference) <= tolerance as is_consistent
+    {{ reconciliation_evidence(
+        expected='expected', found='found', tolerance='tolerance', unit='unit',
+        won_per_unit=won_per_unit('unit'),
+    ) }}
 from changes
 where not has_unknown_part and not has_no_year

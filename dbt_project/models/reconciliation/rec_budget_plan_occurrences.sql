@@ -164,12 +164,35 @@ missing_rows as (
 
 select
     {{ row_content('cell_checks') }},
-    *,
-    abs(difference) <= tolerance as is_consistent
+    report_id,
+    check_id,
+    identity_name,
+    fact_table,
+    table_no,
+    table_name,
+    row_id,
+    row_label,
+    measure_name,
+    source_line,
+    other_lines,
+    {{ reconciliation_evidence(
+        expected='expected', found='found', tolerance='tolerance', unit='unit',
+        won_per_unit=won_per_unit('unit'),
+    ) }}
 from cell_checks
 union all
 select
     {{ row_content('missing_rows') }},
-    *,
-    false as is_consistent
+    report_id,
+    check_id,
+    identity_name,
+    fact_table,
+    table_no,
+    table_name,
+    row_id,
+    row_label,
+    measure_name,
+    source_line,
+    other_lines,
+    {{ reconciliation_evidence(expected='expected', found='found', unit='unit', is_consistent='false') }}
 from missing_rows

@@ -357,10 +357,8 @@ select
     measure_name,
     source_line,
     other_lines,
-    expected,
-    found,
-    found - expected as difference,
-    tolerance,
-    unit,
-    abs(found - expected) <= tolerance as is_consistent
+    {{ reconciliation_evidence(
+        expected='expected', found='found', tolerance='tolerance', unit='unit',
+        won_per_unit=won_per_unit('unit'),
+    ) }}
 from checks

@@ -106,12 +106,10 @@ select
     checks.measure_name,
     checks.source_line,
     checks.other_lines,
-    checks.expected,
-    checks.found,
-    checks.found - checks.expected as difference,
-    cast(0 as decimal(38, 4)) as tolerance,
-    checks.unit,
-    checks.found = checks.expected as is_consistent
+    {{ reconciliation_evidence(
+        expected='checks.expected', found='checks.found', unit='checks.unit',
+        won_per_unit=won_per_unit('checks.unit'),
+    ) }}
 from checks
 left join tables
     on checks.report_id = tables.report_id and checks.table_no = tables.table_no

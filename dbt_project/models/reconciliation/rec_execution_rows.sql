@@ -1,8 +1,9 @@
 {#-
   Row identities of budget execution tables:
   - balance = budget - executed (exact, in won);
-  - the reported execution rate equals executed / budget x 100 under the table's own rounding:
-    rounded half-up or truncated at the printed number of decimals (docs/report-families.md 6.4).
+  - the reported execution rate equals executed / budget x 100 at the printed number of decimals,
+    under the rounding convention the table's own rows show (docs/report-families.md 6.4; printed_rate_checks):
+    a rate following the other convention is a WARN finding, one following neither an ERROR.
 -#}
 with execution as (
     select * from {{ ref('fct_budget_execution') }}
@@ -22,12 +23,12 @@ balance as (
         'balance_won' as measure_name,
         source_line,
         cast(null as varchar) as other_lines,
-        coalesce(budget_won, 0) - coalesce(executed_won, 0) as expected,
-        coalesce(balance_won, 0) as found,
-        coalesce(balance_won, 0) - (coalesce(budget_won, 0) - coalesce(executed_won, 0)) as difference,
-        0 as tolerance,
-        unit,
-        coalesce(balance_won, 0) = coalesce(budget_won, 0) - coalesce(executed_won, 0) as is_consistent
+        {{ reconciliation_evidence(
+            expected='coalesce(budget_won, 0) - coalesce(executed_won, 0)',
+            found='coalesce(balance_won, 0)',
+            unit='unit',
+            won_per_unit=won_per_unit('unit'),
+        ) }}
     from execution
     where
         budget_won is not null
@@ -36,25 +37,19 @@ balance as (
         and coalesce(balance_flag, '') <> 'masked'
 ),
 
-rates as (
-    -- round() needs a constant precision, so each printed scale gets its own branch
+printed_rates as (
     select
         *,
-        coalesce(rate_scale, 0) as scale,
-        case coalesce(rate_scale, 0)
-            when 0 then cast(round(rate_computed, 0) as decimal(38, 4))
-            when 1 then cast(round(rate_computed, 1) as decimal(38, 4))
-            when 2 then cast(round(rate_computed, 2) as decimal(38, 4))
-            else cast(round(rate_computed, 3) as decimal(38, 4))
-        end as rounded_half_up,
-        case coalesce(rate_scale, 0)
-            when 0 then cast(trunc(rate_computed, 0) as decimal(38, 4))
-            when 1 then cast(trunc(rate_computed, 1) as decimal(38, 4))
-            when 2 then cast(trunc(rate_computed, 2) as decimal(38, 4))
-            else cast(trunc(rate_computed, 3) as decimal(38, 4))
-        end as truncated
+        executed_won as numerator,
+        budget_won as denominator,
+        rate_reported as printed,
+        coalesce(rate_scale, 0) as scale
     from execution
-    where rate_reported is not null and rate_computed is not null
+    where rate_reported is not null and executed_won is not null and budget_won is not null
+),
+
+rates as (
+    {{ printed_rate_checks('printed_rates', ['report_id', 'table_no']) }}
 ),
 
 rate as (
@@ -70,12 +65,17 @@ rate as (
         'rate_pct' as measure_name,
         source_line,
         cast(null as varchar) as other_lines,
-        rounded_half_up as expected,
-        rate_reported as found,
-        rate_reported - rounded_half_up as difference,
-        cast(power(10, -scale) as decimal(38, 4)) as tolerance,
-        '%' as unit,
-        rate_reported in (rounded_half_up, truncated) as is_consistent
+        {{ reconciliation_evidence(
+            expected_exact='expected_exact',
+            expected='expected',
+            found='printed',
+            rule='rule',
+            unit="'%'",
+            printed_scale='scale',
+            is_consistent='finding_level is null',
+            finding_level='finding_level',
+            note='note',
+        ) }}
     from rates
 )
 

@@ -329,18 +329,14 @@ select
     checks.measure_name,
     checks.source_line,
     checks.other_lines,
-    checks.expected,
-    checks.found,
-    checks.found - checks.expected as difference,
-    checks.tolerance,
-    checks.unit,
-    coalesce(
-        case
+    {{ reconciliation_evidence(
+        expected='checks.expected', found='checks.found', tolerance='checks.tolerance', unit='checks.unit',
+        won_per_unit=won_per_unit('checks.unit'),
+        is_consistent="case
             when checks.check_rule = 'at_most' then checks.found <= checks.expected + checks.tolerance
             else abs(checks.found - checks.expected) <= checks.tolerance
-        end,
-        false
-    ) as is_consistent
+        end",
+    ) }}
 from checks
 left join tables
     on checks.report_id = tables.report_id and checks.table_no = tables.table_no

@@ -78,12 +78,9 @@ select
     counts.measure_name,
     counts.source_line,
     child_lines.other_lines,
-    counts.expected,
-    counts.found,
-    counts.found - counts.expected as difference,
-    counts.tolerance,
-    counts.unit,
-    abs(counts.found - counts.expected) <= counts.tolerance as is_consistent
+    {{ reconciliation_evidence(
+        expected='counts.expected', found='counts.found', tolerance='counts.tolerance', unit='counts.unit',
+    ) }}
 from counts
 left join child_lines
     on counts.report_id = child_lines.report_id and counts.row_id = child_lines.parent_row_id
@@ -101,10 +98,5 @@ select
     measure_name,
     source_line,
     cast(source_line as varchar) as other_lines,
-    expected,
-    found,
-    found - expected as difference,
-    tolerance,
-    unit,
-    abs(found - expected) <= tolerance as is_consistent
+    {{ reconciliation_evidence(expected='expected', found='found', tolerance='tolerance', unit='unit') }}
 from periods

@@ -1,18 +1,30 @@
 {#-
-  Reported KPI attainment rate = actual / target x 100, printed as an integer %, rounded half-up or
-  truncated (docs/report-families.md 6.1, 6.4). expected = the half-up value; found = the printed rate. Rates
-  whose actual or target is not a number in a compatible unit cannot be computed and are left out.
+  Reported KPI attainment rate = actual / target x 100 (docs/report-families.md 6.1, 6.4), at the printed number
+  of decimals (`(12건) : 7건, 58.3%` is checked at 1 decimal), under the rounding convention the
+  report's own KPI lines show (printed_rate_checks): a rate following the other convention is a
+  WARN finding, one following neither an ERROR. Rates whose actual or target is not a number in a
+  compatible unit cannot be computed and are left out.
 -#}
 with kpi as (
-    select * from {{ ref('fct_kpi_attainment') }}
+    select
+        *,
+        actual as numerator,
+        target as denominator,
+        attainment_reported as printed,
+        coalesce(length({{ regexp_group("rate_printed", "'\\.([0-9]+)'", 1) }}), 0) as scale
+    from {{ ref('fct_kpi_attainment') }}
     where
         {{ in_selected_reports('report_id') }}
         and attainment_reported is not null
         and attainment_computed is not null
+),
+
+rates as (
+    {{ printed_rate_checks('kpi', ['report_id']) }}
 )
 
 select
-    {{ row_content('kpi', "'fct_kpi_attainment'") }},
+    {{ row_content('rates', "'fct_kpi_attainment'") }},
     report_id,
     'kpi_rate:' || row_id as check_id,
     'reported_rate_matches_computed' as identity_name,
@@ -24,10 +36,15 @@ select
     'attainment_pct' as measure_name,
     source_line,
     cast(null as varchar) as other_lines,
-    cast(attainment_half_up as decimal(38, 4)) as expected,
-    cast(attainment_reported as decimal(38, 4)) as found,
-    cast(attainment_reported - attainment_half_up as decimal(38, 4)) as difference,
-    cast(1 as decimal(38, 4)) as tolerance,
-    '%' as unit,
-    attainment_reported in (attainment_half_up, attainment_floor) as is_consistent
-from kpi
+    {{ reconciliation_evidence(
+        expected_exact='expected_exact',
+        expected='expected',
+        found='printed',
+        rule='rule',
+        unit="'%'",
+        printed_scale='scale',
+        is_consistent='finding_level is null',
+        finding_level='finding_level',
+        note='note',
+    ) }}
+from rates

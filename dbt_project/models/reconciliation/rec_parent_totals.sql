@@ -38,13 +38,13 @@ select
     parent.source_line,
     children.child_lines as other_lines,
     children.child_count,
-    children.children_sum as expected,
-    parent.amount as found,
-    parent.amount - children.children_sum as difference,
-    children.tolerance_per_child * children.child_count as tolerance,
-    parent.unit,
-    abs(parent.amount - children.children_sum) <= children.tolerance_per_child * children.child_count
-        as is_consistent
+    {{ reconciliation_evidence(
+        expected='children.children_sum',
+        found='parent.amount',
+        tolerance='children.tolerance_per_child * children.child_count',
+        unit='parent.unit',
+        won_per_unit="case when parent.measure_name like '%_won' then " ~ won_per_unit('parent.unit') ~ ' end',
+    ) }}
 from amounts as parent
 inner join children
     on

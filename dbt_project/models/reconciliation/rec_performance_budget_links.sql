@@ -160,12 +160,10 @@ select
     matched.measure_name,
     matched.source_line,
     matched.other_lines,
-    cast(matched.expected as decimal(38, 4)) as expected,
-    cast(matched.found as decimal(38, 4)) as found,
-    cast(matched.found - matched.expected as decimal(38, 4)) as difference,
-    matched.tolerance,
-    '억원' as unit,
-    matched.cell_count <= 1 and abs(matched.found - matched.expected) <= matched.tolerance as is_consistent
+    {{ reconciliation_evidence(
+        expected='matched.expected', found='matched.found', tolerance='matched.tolerance', unit="'억원'",
+        is_consistent='matched.cell_count <= 1 and abs(matched.found - matched.expected) <= matched.tolerance',
+    ) }}
 from matched
 left join tables
     on matched.report_id = tables.report_id and matched.table_no = tables.table_no

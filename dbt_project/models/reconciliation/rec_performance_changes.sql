@@ -97,12 +97,9 @@ select
     checks.measure_name,
     checks.source_line,
     cast(null as varchar) as other_lines,
-    cast(checks.expected as decimal(38, 4)) as expected,
-    cast(checks.found as decimal(38, 4)) as found,
-    cast(checks.found - checks.expected as decimal(38, 4)) as difference,
-    cast(0.01 as decimal(38, 4)) as tolerance,
-    checks.unit,
-    abs(checks.found - checks.expected) <= 0.01 as is_consistent
+    {{ reconciliation_evidence(
+        expected='checks.expected', found='checks.found', tolerance='0.01', unit='checks.unit',
+    ) }}
 from checks
 left join tables
     on checks.report_id = tables.report_id and checks.table_no = tables.table_no

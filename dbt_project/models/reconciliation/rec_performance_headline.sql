@@ -205,10 +205,5 @@ select
     measure_name,
     source_line,
     other_lines,
-    cast(expected as decimal(38, 6)) as expected,
-    cast(found as decimal(38, 6)) as found,
-    cast(found - expected as decimal(38, 6)) as difference,
-    tolerance,
-    unit,
-    coalesce(abs(found - expected) <= tolerance, false) as is_consistent
+    {{ reconciliation_evidence(expected='expected', found='found', tolerance='tolerance', unit='unit') }}
 from checks

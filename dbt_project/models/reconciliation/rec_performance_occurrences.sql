@@ -137,12 +137,10 @@ select
     checks.measure_name,
     checks.source_line,
     checks.other_lines,
-    cast(checks.expected as decimal(38, 4)) as expected,
-    cast(checks.found as decimal(38, 4)) as found,
-    cast(checks.found - checks.expected as decimal(38, 4)) as difference,
-    checks.tolerance,
-    checks.unit,
-    checks.is_consistent
+    {{ reconciliation_evidence(
+        expected='checks.expected', found='checks.found', tolerance='checks.tolerance', unit='checks.unit',
+        is_consistent='checks.is_consistent',
+    ) }}
 from checks
 left join tables
     on checks.report_id = tables.report_id and checks.table_no = tables.table_no

@@ -208,12 +208,9 @@ select
     checks.measure_name,
     checks.source_line,
     checks.other_lines,
-    checks.expected,
-    checks.found,
-    cast(checks.found - checks.expected as decimal(38, 6)) as difference,
-    checks.tolerance,
-    checks.unit,
-    coalesce(abs(checks.found - checks.expected) <= checks.tolerance, false) as is_consistent
+    {{ reconciliation_evidence(
+        expected='checks.expected', found='checks.found', tolerance='checks.tolerance', unit='checks.unit',
+    ) }}
 from checks
 left join tables
     on checks.report_id = tables.report_id and checks.table_no = tables.table_no

@@ -1,6 +1,6 @@
 {#-
   Reported ROI (1억원당) of the program target tables (B2 사업화매출액, B3 신규고용) against the ratio
-  of the printed target and budget of the same row and year (docs/report-families.md 6.3, 6.4: ±0.005).
+  of the printed target and budget of the same row and year (docs/report-families.md 6.3, 6.4) at the printed decimals, under the rounding convention of its table.
   - roi: target / budget; a row with budget 0 and target 0 prints 0.00 (expected 0); a ROI printed
     beside budget 0 and a non-zero target cannot be right (expected null, inconsistent).
   - roi_alternative: the footnoted ROI in parentheses (`4.38 (4.61)*`) = target / (budget - the
@@ -35,6 +35,7 @@ rois as (
         roi.period,
         roi.source_line,
         roi.value_unit,
+        roi.value_printed,
         roi.target_value as roi,
         roi.companion,
         roi.companion_meaning,
@@ -99,11 +100,10 @@ checks as (
         'roi_' || period as measure_name,
         source_line,
         cast(null as varchar) as other_lines,
-        case
-            when budget <> 0 then cast(target / budget as decimal(38, 6))
-            when target = 0 then cast(0 as decimal(38, 6))
-        end as expected,
-        roi as found,
+        target as numerator,
+        budget as denominator,
+        roi as printed,
+        coalesce(length({{ regexp_group("value_printed", "'^[^(]*?\\.([0-9]+)'", 1) }}), 0) as scale,
         value_unit as unit
     from rois
 
@@ -119,11 +119,10 @@ checks as (
         'roi_alternative_' || rois.period as measure_name,
         rois.source_line,
         excluded.excluded_lines as other_lines,
-        case
-            when rois.budget - excluded.excluded_budget <> 0
-                then cast(rois.target / (rois.budget - excluded.excluded_budget) as decimal(38, 6))
-        end as expected,
-        rois.companion as found,
+        rois.target as numerator,
+        rois.budget - excluded.excluded_budget as denominator,
+        rois.companion as printed,
+        coalesce(length({{ regexp_group("rois.value_printed", "'\\(\\s*[0-9,]*\\.([0-9]+)'", 1) }}), 0) as scale,
         rois.value_unit as unit
     from rois
     left join excluded
@@ -132,27 +131,37 @@ checks as (
             and rois.table_no = excluded.table_no
             and rois.period = excluded.period
     where rois.companion_meaning = 'roi_alternative'
+),
+
+-- ROIs are printed at 2 decimals, rounded under the table's convention like any printed ratio
+ratios as (
+    {{ printed_rate_checks('checks', ['report_id', 'table_no'], factor=1, unit_suffix='') }}
 )
 
 select
-    {{ row_content('checks', "'fct_performance_target'") }},
-    checks.report_id,
-    checks.check_id,
-    checks.identity_name,
+    {{ row_content('ratios', "'fct_performance_target'") }},
+    ratios.report_id,
+    ratios.check_id,
+    ratios.identity_name,
     'fct_performance_target' as fact_table,
-    checks.table_no,
+    ratios.table_no,
     tables.table_name,
-    checks.row_id,
-    checks.label as row_label,
-    checks.measure_name,
-    checks.source_line,
-    checks.other_lines,
-    checks.expected,
-    cast(checks.found as decimal(38, 6)) as found,
-    cast(checks.found - checks.expected as decimal(38, 6)) as difference,
-    cast(0.005 as decimal(38, 6)) as tolerance,
-    checks.unit,
-    coalesce(abs(checks.found - checks.expected) <= 0.005, false) as is_consistent
-from checks
+    ratios.row_id,
+    ratios.label as row_label,
+    ratios.measure_name,
+    ratios.source_line,
+    ratios.other_lines,
+    {{ reconciliation_evidence(
+        expected_exact='ratios.expected_exact',
+        expected='ratios.expected',
+        found='ratios.printed',
+        rule='ratios.rule',
+        unit='ratios.unit',
+        printed_scale='ratios.scale',
+        is_consistent='ratios.finding_level is null',
+        finding_level='ratios.finding_level',
+        note='ratios.note',
+    ) }}
+from ratios as ratios
 left join tables
-    on checks.report_id = tables.report_id and checks.table_no = tables.table_no
+    on ratios.report_id = tables.report_id and ratios.table_no = tables.table_no
