@@ -82,14 +82,18 @@
   convention, expected, rule, finding_level and note.
 -#}
 {% macro printed_rate_checks(source, table_columns, factor=100, unit_suffix='%') -%}
+    {#- cross_database.sql's wide_integer / integer_divide, spelled here: sqlfluff's templater cannot call
+        a macro of another file from inside a macro -#}
+    {%- set postgres = target is defined and target.type == 'postgres' -%}
+    {%- set wide = 'numeric(38, 0)' if postgres else 'hugeint' -%}
     with exact as (
         select
             *,
             -- numerator / denominator x factor x 10^scale on integers (inputs have at most 4 decimals)
-            cast(abs(numerator) * 10000 as {{ wide_integer() }}) * {{ factor }}
+            cast(abs(numerator) * 10000 as {{ wide }}) * {{ factor }}
             * case scale when 0 then 1 when 1 then 10 when 2 then 100 when 3 then 1000 else 10000 end
                 as scaled_numerator,
-            cast(abs(denominator) * 10000 as {{ wide_integer() }}) as scaled_denominator,
+            cast(abs(denominator) * 10000 as {{ wide }}) as scaled_denominator,
             sign(numerator) * sign(denominator) as ratio_sign,
             case scale when 0 then 1.0 when 1 then 0.1 when 2 then 0.01 when 3 then 0.001 else 0.0001 end as scale_unit
         from {{ source }}
@@ -105,14 +109,15 @@
             end as expected_exact,
             case
                 when denominator <> 0 then cast(
-                    ratio_sign * {{ integer_divide('2 * scaled_numerator + scaled_denominator', '2 * scaled_denominator') }} * scale_unit
+                    ratio_sign * {{ 'div(2 * scaled_numerator + scaled_denominator, 2 * scaled_denominator)' if postgres
+                        else '((2 * scaled_numerator + scaled_denominator) // (2 * scaled_denominator))' }} * scale_unit
                     as decimal(38, 8)
                 )
                 when numerator = 0 then 0
             end as half_up,
             case
                 when denominator <> 0
-                    then cast(ratio_sign * {{ integer_divide('scaled_numerator', 'scaled_denominator') }} * scale_unit as decimal(38, 8))
+                    then cast(ratio_sign * {{ 'div(scaled_numerator, scaled_denominator)' if postgres else '(scaled_numerator // scaled_denominator)' }} * scale_unit as decimal(38, 8))
                 when numerator = 0 then 0
             end as truncated
         from exact

@@ -72,7 +72,8 @@ column_checks as (
             and part.row_kind = 'part'
     where total.row_kind = 'actual'
     group by
-        total.report_id, total.table_no, total.source_line, total.column_no, total.row_id, total.row_label, total.column_label
+        total.report_id, total.table_no, total.source_line, total.column_no,
+        total.row_id, total.row_label, total.column_label
 ),
 
 breakdown_checks as (
@@ -97,8 +98,8 @@ breakdown_checks as (
             and part.parent_column_no = parent.column_no
     where part.row_kind = 'breakdown'
     group by
-        parent.report_id, parent.table_no, parent.source_line, parent.column_no, parent.row_id, parent.row_label, parent.column_label,
-        parent.row_kind
+        parent.report_id, parent.table_no, parent.source_line, parent.column_no,
+        parent.row_id, parent.row_label, parent.column_label, parent.row_kind
 ),
 
 prose_candidates as (
@@ -159,8 +160,17 @@ checks as (
     select * from breakdown_checks
     union all
     select
-        report_id, check_id, identity_name, table_no, row_id, row_label, measure_name, source_line, other_lines,
-        expected, found
+        report_id,
+        check_id,
+        identity_name,
+        table_no,
+        row_id,
+        row_label,
+        measure_name,
+        source_line,
+        other_lines,
+        expected,
+        found
     from prose_candidates
     where nearest = 1
     union all
