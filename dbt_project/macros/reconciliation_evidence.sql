@@ -181,18 +181,20 @@
         select
             *,
             {{ fixed_text('printed', 'scale') }} as printed_text,
-            cast(round(expected_exact, 4) as varchar) as exact_text
+            -- at most 4 decimals, trailing zeros dropped ('99.8124', '15.7', '100')
+            rtrim(rtrim(cast(cast(expected_exact as decimal(38, 4)) as varchar), '0'), '.') as exact_text
         from decided
-    )
+    ) as shown
 {%- endmacro %}
 
-{#- A number as text with `scale` decimals (scale 0-4), for messages. -#}
+{#- A number as text with `scale` decimals (scale 0-4), for messages (a decimal cast: the same text in
+    every database). -#}
 {% macro fixed_text(value, scale) -%}
     case {{ scale }}
-        when 0 then printf('%.0f', {{ value }})
-        when 1 then printf('%.1f', {{ value }})
-        when 2 then printf('%.2f', {{ value }})
-        when 3 then printf('%.3f', {{ value }})
-        else printf('%.4f', {{ value }})
+        when 0 then cast(cast({{ value }} as decimal(38, 0)) as varchar)
+        when 1 then cast(cast({{ value }} as decimal(38, 1)) as varchar)
+        when 2 then cast(cast({{ value }} as decimal(38, 2)) as varchar)
+        when 3 then cast(cast({{ value }} as decimal(38, 3)) as varchar)
+        else cast(cast({{ value }} as decimal(38, 4)) as varchar)
     end
 {%- endmacro %}

@@ -103,7 +103,8 @@ checks as (
         target as numerator,
         budget as denominator,
         roi as printed,
-        coalesce(length({{ regexp_group("value_printed", "'^[^(]*?\\.([0-9]+)'", 1) }}), 0) as scale,
+        -- greedy throughout: in PostgreSQL the first quantifier sets the whole pattern's greediness
+        coalesce(length({{ regexp_group("value_printed", "'^[^(.]*\\.([0-9]+)'", 1) }}), 0) as scale,
         value_unit as unit
     from rois
 
