@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-import time
 import zlib
 from typing import Iterator
 from urllib.parse import unquote, urlsplit
@@ -199,27 +198,17 @@ def lock_in_transaction(con: PostgresConnection, key: int) -> None:
 
 @contextlib.contextmanager
 def advisory_lock(
-    url: str, key: int, holder: str, timeout_s: float, log=None, busy=RuntimeError, report_keys: list[int] | None = None
+    url: str, key: int, holder: str, timeout_s: float | None, wait, log=None, report_keys: list[int] | None = None
 ) -> Iterator[None]:
-    """Hold a session advisory lock on its own connection for a block. A second holder waits, says
-    once for whom (the holder's application_name and pid, from pg_locks), and gives up after
-    `timeout_s` raising `busy`. The server releases the lock when the holding process dies.
+    """Hold a session advisory lock on its own connection for a block. A second holder waits through
+    `wait` (warehouse.wait_for_lock: says once for whom — the holder's application_name and pid, from
+    pg_locks — and gives up after `timeout_s`). The server releases the lock when the holding process dies.
     `report_keys`: report locks (report_key) taken too, once the lock is held, in key order (their
     holders are single load transactions, so the wait is short)."""
     con = PostgresConnection(url, application_name=holder)
     try:
-        started, said = time.monotonic(), False
-        while not con.execute("select pg_try_advisory_lock(?, ?)", [LOCK_CLASS, key]).fetchone()[0]:
-            waited = time.monotonic() - started
-            if waited > timeout_s:
-                raise busy(f"gave up after {waited:.0f}s waiting for the warehouse {display(url)}: held by "
-                           f"{_lock_holder(con, key)} (BUDGET_RECON_LOCK_TIMEOUT_SECONDS={timeout_s:g})")
-            if not said and log is not None:
-                log(f"waiting for the warehouse {display(url)}: held by {_lock_holder(con, key)}; giving up after {timeout_s:g}s")
-                said = True
-            time.sleep(0.2)
-        if said and log is not None:
-            log(f"warehouse lock acquired after {time.monotonic() - started:.1f}s")
+        wait(lambda: con.execute("select pg_try_advisory_lock(?, ?)", [LOCK_CLASS, key]).fetchone()[0],
+             lambda: _lock_holder(con, key), display(url), timeout_s, log)
         if report_keys:
             for report in sorted(set(report_keys)):  # one order for every holder: no deadlock between them
                 con.execute("select pg_advisory_lock(?, ?)", [LOCK_CLASS, report])

@@ -200,8 +200,8 @@ def warehouse_lock(
     key = str(target)
     if is_postgres(path) and not depth.get(key):
         # PostgreSQL: an advisory lock of the session (released by the server when the process dies).
-        with postgres.advisory_lock(path, postgres.PIPELINE_LOCK, holder, lock_timeout() if timeout_s is None else timeout_s,
-                                    log=log, busy=WarehouseBusy, report_keys=[postgres.report_key(r) for r in report_ids or []]):
+        with postgres.advisory_lock(path, postgres.PIPELINE_LOCK, holder, timeout_s, log=log, wait=wait_for_lock,
+                                    report_keys=[postgres.report_key(r) for r in report_ids or []]):
             depth[key] = 1
             try:
                 yield
@@ -221,28 +221,17 @@ def warehouse_lock(
     except OSError as exc:
         raise OSError(exc.errno, f"cannot open the warehouse lock {target}: {exc.strerror}") from exc
     try:
-        timeout_s = lock_timeout() if timeout_s is None else timeout_s
-        started = time.monotonic()
-        said = False
-        while True:
+
+        def try_flock() -> bool:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return True
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
-            waited = time.monotonic() - started
-            if waited > timeout_s:
-                raise WarehouseBusy(
-                    f"gave up after {waited:.0f}s waiting for the warehouse {path}: held by {_holder(target)} "
-                    f"(lock {target}; BUDGET_RECON_LOCK_TIMEOUT_SECONDS={timeout_s:g})"
-                )
-            if not said and log is not None:
-                log(f"waiting for the warehouse {path}: held by {_holder(target)}; giving up after {timeout_s:g}s")
-                said = True
-            time.sleep(0.2)
-        if said and log is not None:
-            log(f"warehouse lock acquired after {time.monotonic() - started:.1f}s")
+                return False
+
+        wait_for_lock(try_flock, lambda: _holder(target), str(path), timeout_s, log, hint=f"lock {target}; ")
         stop_orphaned_child(path, log)
         try:
             handle.seek(0)
@@ -258,6 +247,27 @@ def warehouse_lock(
             depth.pop(key, None)
     finally:
         handle.close()  # releases the flock
+
+
+def wait_for_lock(try_lock, holder, where: str, timeout_s: float | None, log=None, hint: str = "") -> None:
+    """Call `try_lock` until it returns True. Says once through `log` for whom it waits (`holder()`),
+    gives up after `timeout_s` (default `lock_timeout()`) with WarehouseBusy. Waiting sleeps in short
+    steps, so Ctrl-C and SIGTERM stop it at once."""
+    timeout_s = lock_timeout() if timeout_s is None else timeout_s
+    started, said = time.monotonic(), False
+    while not try_lock():
+        waited = time.monotonic() - started
+        if waited > timeout_s:
+            raise WarehouseBusy(
+                f"gave up after {waited:.0f}s waiting for the warehouse {where}: held by {holder()} "
+                f"({hint}BUDGET_RECON_LOCK_TIMEOUT_SECONDS={timeout_s:g})"
+            )
+        if not said and log is not None:
+            log(f"waiting for the warehouse {where}: held by {holder()}; giving up after {timeout_s:g}s")
+            said = True
+        time.sleep(0.2)
+    if said and log is not None:
+        log(f"warehouse lock acquired after {time.monotonic() - started:.1f}s")
 
 
 def _children_file(path: Path) -> Path:
