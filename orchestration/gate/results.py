@@ -36,8 +36,11 @@ create table if not exists gate.failed_rows (
     run_id varchar, report_id varchar, suite varchar, row_key varchar, severity varchar,
     gate_status varchar, table_name varchar, table_no integer, source_line integer, other_lines varchar,
     label varchar, measure varchar, expected varchar, found varchar, difference varchar, tolerance varchar,
-    message varchar, acknowledgement varchar, checked_at timestamp
+    message varchar, acknowledgement varchar, checked_at timestamp, label_path varchar, column_label varchar
 );
+-- label_path, column_label: the row's content key (int_row_labels), which names a finding in the reports.
+alter table gate.failed_rows add column if not exists label_path varchar;
+alter table gate.failed_rows add column if not exists column_label varchar;
 """
 
 def _value(row: dict, column: str):
@@ -327,7 +330,7 @@ def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str
 def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str, load_ids: dict) -> None:
     """Record a batch of reports in one transaction, each table in one statement."""
     checks: list[list] = [[] for _ in range(10)]
-    failed: list[list] = [[] for _ in range(17)]
+    failed: list[list] = [[] for _ in range(19)]
     texts: dict[tuple, str] = {}  # most reports share their outcomes' JSON (every expectation met)
 
     def add_failed(report_id: str, suite: Suite, row: dict) -> None:
@@ -387,7 +390,7 @@ def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str
                     [[g.report_id for g in gates]])
         for table, columns, types, tail in (
             ("gate.check_results", checks, _CHECK_TYPES, "now()::timestamp, true, c9::varchar"),
-            ("gate.failed_rows", failed, _FAILED_TYPES, "now()::timestamp"),
+            ("gate.failed_rows", failed, _FAILED_TYPES, "now()::timestamp, c17::varchar, c18::varchar"),
         ):
             if columns[0]:
                 # A registered frame of Python objects: binding long lists as parameters is slower.
@@ -420,7 +423,7 @@ _FAILED_TYPES = ("varchar", "varchar", "varchar", "varchar", "varchar", "varchar
 
 
 def _failed_values(report_id: str, suite: Suite, row: dict) -> list:
-    """One gate.failed_rows row after run_id, up to checked_at."""
+    """One gate.failed_rows row after run_id: the columns up to checked_at, then label_path, column_label."""
     def text(column):
         value = _value(row, column)
         return None if value is None else str(value)
@@ -434,13 +437,13 @@ def _failed_values(report_id: str, suite: Suite, row: dict) -> list:
         report_id, suite.name, key, row.get("severity"), status,
         text("table_name"), _value(row, "table_no"), _value(row, "source_line"), text("other_lines"),
         text("row_label"), text("measure_name"), text("expected"), text("found"), text("difference"), text("tolerance"),
-        message, text("acknowledgement"),
+        message, text("acknowledgement"), text("label_path"), text("column_label"),
     ]
 
 
 def _insert_failed(con, run_id: str, report_id: str, suite: Suite, row: dict) -> None:
     con.execute(
-        "insert into gate.failed_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp)",
+        "insert into gate.failed_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::timestamp, ?, ?)",
         [run_id, *_failed_values(report_id, suite, row)],
     )
 
