@@ -337,6 +337,10 @@ def test_discrepancy_report_renders_for_a_reviewer(loaded, page):
     assert len(headers) > 2 and any(h.strip() for h in headers[1:])
     assert "1,893,693 천원 (1,893,693,000 won)" in page.inner_text("section.finding")  # printed unit, won beside
     assert page.locator("figure svg").count() >= 1
+    assert page.locator("h2", has_text="Table coverage").count() == 1
+    # the screenshot starts at the findings (the suites' table is above them)
+    page.evaluate("window.scrollTo(0, [...document.querySelectorAll('h2')].find(h => h.textContent.startsWith('Findings'))"
+                  ".getBoundingClientRect().top + window.scrollY - 20)")
     _shot(page, "discrepancy-report")
     page.goto(f"{loaded['reports_url']}/discrepancies/gangwon-2025-plan/latest.html")
     assert page.locator("figure svg").count() >= 2  # plan family: budget by program and year, ROI

@@ -388,13 +388,6 @@ def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run
     md.append("")
     if unchecked:
         md += [f"**Not checked** (no rows, so nothing passed): {', '.join(unchecked)}", ""]
-    coverage = _coverage(con, report_id)
-    if coverage:
-        md += ["## Table coverage", "", coverage["summary"], ""]
-        md += [f"- table {t[0]} (lines {t[1]}-{t[2]}) **{t[3]}**: {t[4] or ''} {('— ' + t[5]) if t[5] else ''}".rstrip()
-               for t in coverage["tables"] if t[3] != "extracted"][:60]
-        md += [f"- **required fact type {f[0]} yielded no rows**: {f[1]}" for f in coverage["missing"]]
-        md.append("")
     for row in rows:
         status = STATUS_WORDS.get(row["gate_status"], row["gate_status"] or row["severity"])
         md.append(f"- **{status}** `{row['suite']}`, {plain(row['table_name'])}: {_sentence(row, contexts[row['table_no']]['unit'])}")
@@ -402,6 +395,13 @@ def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run
             md.append(f"  - {'acknowledged' if row['gate_status'] == 'acknowledged' else 'acknowledgement'}: {plain(row['acknowledgement'])}")
     if not rows:
         md.append("Every identity holds.")
+    coverage = _coverage(con, report_id)
+    if coverage:
+        md += ["", "## Table coverage", "", coverage["summary"], ""]
+        md += [f"- table {t[0]} (lines {t[1]}-{t[2]}) **{t[3]}**: {t[4] or ''} {('— ' + t[5]) if t[5] else ''}".rstrip()
+               for t in coverage["tables"] if t[3] != "extracted"][:60]
+        md += [f"- **required fact type {f[0]} yielded no rows**: {f[1]}" for f in coverage["missing"]]
+        md.append("")
 
     body = [
         f"<h1>Discrepancy report — {html.escape(report_id)}</h1>",
@@ -418,18 +418,6 @@ def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run
     body.append("</tbody></table>")
     if unchecked:
         body.append(f"<p class='not-checked'><b>Not checked</b> (no rows, so nothing passed): {html.escape(', '.join(unchecked))}</p>")
-    if coverage:
-        body.append(f"<h2>Table coverage</h2><p>{html.escape(coverage['summary'])}</p>")
-        body += [f"<p class='verdict bad'><b>Required fact type {html.escape(f[0])} yielded no rows</b>: {html.escape(f[1])}</p>"
-                 for f in coverage["missing"]]
-        body.append("<table class='coverage'><thead><tr><th>table</th><th>lines</th><th>classification</th><th>title</th>"
-                    "<th>extractor / reason</th><th>header</th></tr></thead><tbody>")
-        body += [
-            f"<tr class='{html.escape(t[3])}'><td class='num'>{t[0]}</td><td>{t[1]}-{t[2]}</td><td>{html.escape(t[3])}</td>"
-            f"<td>{html.escape(plain(t[4]))}</td><td>{html.escape(t[6] or t[5] or '')}</td><td>{html.escape(plain(t[7]))}</td></tr>"
-            for t in coverage["tables"]
-        ]
-        body.append("</tbody></table>")
     body.append(f"<h2>Findings ({len(rows)})</h2>" if rows else "<h2>Findings</h2><p>Every identity holds.</p>")
     anchored = set()
     for row in rows:
@@ -447,6 +435,19 @@ def write_discrepancy_report(con: duckdb.DuckDBPyConnection, report_id: str, run
             body.append(f"<p class='ack'><b>{word}:</b> {html.escape(plain(row['acknowledgement']))}</p>")
         body.append(_quote_table(con, report_id, row, context))
         body.append("</section>")
+    # after the findings: what a reviewer acts on comes first
+    if coverage:
+        body.append(f"<h2>Table coverage</h2><p>{html.escape(coverage['summary'])}</p>")
+        body += [f"<p class='verdict bad'><b>Required fact type {html.escape(f[0])} yielded no rows</b>: {html.escape(f[1])}</p>"
+                 for f in coverage["missing"]]
+        body.append("<table class='coverage'><thead><tr><th>table</th><th>lines</th><th>classification</th><th>title</th>"
+                    "<th>extractor / reason</th><th>header</th></tr></thead><tbody>")
+        body += [
+            f"<tr class='{html.escape(t[3])}'><td class='num'>{t[0]}</td><td>{t[1]}-{t[2]}</td><td>{html.escape(t[3])}</td>"
+            f"<td>{html.escape(plain(t[4]))}</td><td>{html.escape(t[6] or t[5] or '')}</td><td>{html.escape(plain(t[7]))}</td></tr>"
+            for t in coverage["tables"]
+        ]
+        body.append("</tbody></table>")
     charts = _charts(con, report_id, run_id)
     if charts:
         body.append("<h2>Charts</h2>")
