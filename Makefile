@@ -20,10 +20,20 @@ PG_BIN := /usr/lib/postgresql/15/bin
 
 .PHONY: run test lint dbt-build ui docs bench clean postgresql
 
+# Debian packages the browser tests need (CI is a fresh clone on a machine where we are root):
+# Debian's chromium, driven by Playwright with executable_path (never `playwright install`), and a
+# Korean font so that pages and screenshots show Hangul.
+DEBIAN_PACKAGES := chromium fonts-nanum
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+		else echo "warning: missing Debian packages ($$missing): the browser tests will be skipped; apt-get install them as root"; fi; \
+	fi
 	@touch $(STAMP)
 
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
@@ -50,9 +60,11 @@ lint: $(STAMP)
 dbt-build: $(STAMP) $(MANIFEST)
 	$(BIN)/budget-recon dbt-build
 
+# The UI, plus the small server its links to discrepancy reports and Data Docs point at (port 8765).
 ui: $(STAMP) $(MANIFEST)
 	$(BIN)/budget-recon sync
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/budget-recon serve & server=$$!; trap 'kill $$server' EXIT INT TERM; \
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
 
 # dbt's documentation site, served on 127.0.0.1:8080.
 docs: $(STAMP)

@@ -4,6 +4,7 @@
     budget-recon run [--report ID ...]
     budget-recon status
     budget-recon sync          (register report partitions with the Dagster instance)
+    budget-recon serve         (discrepancy reports and Data Docs over HTTP, for the UI's links)
     budget-recon dbt-build     (load the bundled reports into a scratch warehouse and `dbt build` it)
     budget-recon export [--report ID ...] --to DIR [--format package|xlsx]
     budget-recon docs [--port N] [--no-serve]
@@ -300,7 +301,8 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
     from .definitions import defs
 
     job = defs.resolve_job_def("process_reports")
-    loggers = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    # Dagster's step lines (INFO) go to the run log file; -v shows them on the terminal (DEBUG).
+    loggers = {"loggers": {"console": {"config": {"log_level": "DEBUG" if log_level == "DEBUG" else "INFO"}}}}
     outcome = RunOutcome(reports=[])
     log_file = paths().home / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -335,15 +337,15 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
                 single(report_id)
             return outcome
 
-        def range_run(**options):
+        def range_run(ids: list[str], **options):
             # A large run: one "planned" event per asset instead of one per asset and report (55 000 for a
             # thousand reports). Dagster's documented cost: a failed run does not mark its partitions failed
             # in the UI; the gate's checks, `budget-recon status` and the published layer still tell.
-            planned = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"} if len(selected) > LARGE_RUN else {}
+            planned = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"} if len(ids) > LARGE_RUN else {}
             with _captured(log_file, log_level), environment(planned):
                 result = job.execute_in_process(
                     instance=instance,
-                    tags={RANGE_START: selected[0], RANGE_END: selected[-1]},
+                    tags={RANGE_START: ids[0], RANGE_END: ids[-1]},
                     raise_on_error=False,
                     run_config=loggers,
                     **options,
@@ -353,7 +355,7 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
 
         started = time.perf_counter()
         print(f"▶ {len(selected)} reports in one run: parsing, loading, dbt build, gate, publishing… (details: {log_file})", flush=True)
-        result = range_run()
+        result = range_run(selected)
         steps = _step_status(instance, result.run_id)
         if steps.get("raw_report") != "SUCCESS":
             # A report that cannot be loaded must fail alone: isolate it with one run per report.
@@ -367,11 +369,14 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
         summaries = _report_summaries(result, instance, selected, time.perf_counter() - started)
         passing = [s for s in summaries if not s.checks_failed and s.checks_passed + s.checks_warned]
         if steps.get("published") != "SUCCESS" and steps.get("gate") in ("SUCCESS", "FAILURE") and passing:
-            # The gate's blocking checks stopped publishing for the whole batch; publish the reports
-            # whose gate passed in one more run over the range. The step itself publishes only a
-            # report whose latest verdict is for the version its marts hold (publication.py).
-            follow_up = range_run(asset_selection=_published_keys(defs))
-            refusal = _step_error(follow_up) or ""
+            # The gate's blocking checks stopped publishing for the whole batch; publish exactly the
+            # reports whose gate passed, in one more run per contiguous range of them (a range over a
+            # refused report would fail, and would mark it published in the UI). The step itself
+            # publishes only a report whose latest verdict is for the version its marts hold (publication.py).
+            refusals = []
+            for ids in contiguous_ranges([s.report_id for s in passing], registered):
+                refusals.append(_step_error(range_run(ids, asset_selection=_published_keys(defs))) or "")
+            refusal = "; ".join(r for r in refusals if r)
             now = _published_now(selected)
             for summary in passing:
                 summary.published_load_id = now.get(summary.report_id)
@@ -390,13 +395,27 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
     return outcome
 
 
+def contiguous_ranges(report_ids: list[str], registered: list[str]) -> list[list[str]]:
+    """`report_ids` as runs of neighbours in the registry's order (each one partition range)."""
+    positions = {r: i for i, r in enumerate(registered)}
+    ranges: list[list[str]] = []
+    for position in sorted(positions[r] for r in report_ids):
+        if ranges and positions[ranges[-1][-1]] == position - 1:
+            ranges[-1].append(registered[position])
+        else:
+            ranges.append([registered[position]])
+    return ranges
+
+
 @contextlib.contextmanager
 def _captured(log_file: Path, log_level: str):
     """dbt's and Dagster's step output goes to the run log file, unless the user asked for it."""
     if log_level == "DEBUG":
         yield
         return
-    with open(log_file, "a", encoding="utf-8") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    # A file gets dbt's output without terminal colour codes.
+    with open(log_file, "a", encoding="utf-8") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+            environment({"DBT_USE_COLORS": "false"}):
         yield
 
 
@@ -517,12 +536,15 @@ def cmd_status(args) -> int:
         coverage = _coverage_by_report(con, [row["report_id"] for row in rows]) if rows and con.execute(
             "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'table_coverage'"
         ).fetchone()[0] else {}
-    print(f"{'report':28} {'last loaded':20} {'tables':>6} {'loads':>5}  {'version':30} gate suites")
+        zone = con.execute("select current_setting('TimeZone')").fetchone()[0]
+    print(f"{'report':28} {'last loaded (' + zone + ')':26} {'tables':>6} {'loads':>5}  {'version':30} gate suites")
     for row in rows:
-        print(f"{row['report_id']:28} {str(row['loaded_at'])[:19]:20} {row['tables'] or 0:>6} {row['loads']:>5}  "
+        print(f"{row['report_id']:28} {str(row['loaded_at'])[:19]:26} {row['tables'] or 0:>6} {row['loads']:>5}  "
               f"{str(row['load_id']):30} {row['gate']}")
         print(f"{'':28} {row['status']}")
         print(f"{'':28} tables: {coverage.get(row['report_id'], '-')}")
+    if rows:
+        print(f"\nDiscrepancy reports: {paths().discrepancy_reports}/<report>/latest.html (`budget-recon serve` serves them)")
     return 0
 
 
@@ -603,49 +625,122 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from .parsing.profiles import family_names
 
-    parser = argparse.ArgumentParser(prog="budget-recon", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="budget-recon",
+        description=__doc__.split("\n\n")[0],
+        epilog="Everything a command writes goes under $BUDGET_RECON_HOME (default var/). "
+        "`budget-recon COMMAND --help` describes each command.",
+    )
     parser.add_argument(
         "--warehouse", metavar="FILE_OR_URL",
         help="the warehouse: a DuckDB file, or postgresql://user[:password]@host:port/database "
         "(default: $BUDGET_RECON_WAREHOUSE, else warehouse.duckdb in the home; docs/scale-out.md)",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    add = sub.add_parser("add", help="copy a report into seeds/reports/ and register it")
-    add.add_argument("file")
-    add.add_argument("--id", required=True, help="report id, e.g. chungbuk-tp-q2 (letters, digits and -)")
-    add.add_argument("--organization", required=True, help="issuing organization as printed")
-    add.add_argument("--organization-en")
-    add.add_argument("--title", required=True)
-    add.add_argument("--family", default="agency_status_report", choices=family_names(),
-                     help="report family: a profile in seeds/families/ (the bundled ones or BUDGET_RECON_SEEDS's)")
-    add.add_argument("--period")
-    add.add_argument("--as-of", help="ISO date the figures refer to")
-    add.add_argument("--encoding", default="utf-8", help="utf-8, utf-8-sig, cp949, euc-kr …")
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    add = command(
+        "add",
+        "copy a report into seeds/reports/ and register it",
+        "Copy a report file (tab-separated text) into seeds/reports/ and add its entry to seeds/reports.yaml.\n"
+        "The new-report sensor runs it within ~30 s while the UI's daemon runs; or run it with\n"
+        "`budget-recon run --report ID`.",
+    )
+    add.add_argument("file", help="the report file to register (plain text, tables tab-separated)")
+    add.add_argument("--id", required=True, help="report id: lower-case words joined by '-': organization, period, e.g. ORG-YYYY-qN")
+    add.add_argument("--organization", required=True, help="issuing organization as printed on the report (Korean name)")
+    add.add_argument("--organization-en", help="English name of the organization (optional)")
+    add.add_argument("--title", required=True, help="report title as printed")
+    add.add_argument(
+        "--family",
+        default="agency_status_report",
+        choices=family_names(),
+        help="report family, which decides what is extracted: a profile in seeds/families/ (the bundled ones "
+        "or $BUDGET_RECON_SEEDS's) (default: %(default)s)",
+    )
+    add.add_argument("--period", help="period the report covers as printed, e.g. YYYY Q2 or YYYY-YYYY (optional)")
+    add.add_argument("--as-of", help="ISO date the figures refer to (YYYY-MM-DD)")
+    add.add_argument("--encoding", default="utf-8", help="text encoding of the file: utf-8, utf-8-sig, cp949, euc-kr … (default: %(default)s)")
     add.add_argument("--file-name", help="name inside seeds/reports/ (default: ID + the file's suffix)")
-    add.add_argument("--replace", action="store_true", help="replace an already registered report")
+    add.add_argument("--replace", action="store_true", help="replace an already registered report with this file and entry")
     add.set_defaults(func=cmd_add)
 
-    run = sub.add_parser("run", help="materialize everything (or one report) in-process and print a summary")
-    run.add_argument("--report", action="append", help="report id (repeatable); default: all registered")
-    run.add_argument("--verbose", "-v", action="store_true", help="show Dagster's step logs")
+    run = command(
+        "run",
+        "parse, load, build, check and publish reports in-process; print one line per report",
+        "Run the pipeline (the Dagster job process_reports) in-process for every registered report, or\n"
+        "the ones named: parse and load the raw tables, dbt build, the Great Expectations gate, and\n"
+        "publish each report whose gate passed. Prints one line per report and a summary; Dagster's\n"
+        "and dbt's step logs go to the log file named (-v shows them). Exits non-zero when a run fails\n"
+        "or a gate check FAILED.",
+    )
+    run.add_argument("--report", action="append", metavar="ID", help="report id (repeatable); default: every registered report")
+    run.add_argument("--verbose", "-v", action="store_true", help="print Dagster's and dbt's step logs instead of writing them to the log file")
     run.set_defaults(func=cmd_run)
 
-    sub.add_parser("status", help="last load and gate results per report").set_defaults(func=cmd_status)
-    sub.add_parser("sync", help="register report partitions with the Dagster instance").set_defaults(func=cmd_sync)
-    sub.add_parser("dbt-build", help="dbt build of all models on a scratch warehouse").set_defaults(func=cmd_dbt_build)
+    command(
+        "status",
+        "last load and gate verdicts per report",
+        "Per report: when it was last loaded (with the time zone), its tables, how many times it was\n"
+        "loaded, its current version, the gate's latest verdicts (suites PASSED, ACKNOWLEDGED, FAILED,\n"
+        "NOT CHECKED), where it stands (published, or why not) and its table coverage; then the path of\n"
+        "the discrepancy reports.",
+    ).set_defaults(func=cmd_status)
+    command(
+        "sync",
+        "register report partitions with the Dagster instance",
+        "Make the Dagster instance's report partitions equal the registry's report ids (adds the new,\n"
+        "removes the stale) and write $DAGSTER_HOME/dagster.yaml on first use. `make ui` runs it.",
+    ).set_defaults(func=cmd_sync)
+    command(
+        "dbt-build",
+        "dbt build of all models on a scratch warehouse",
+        "Load the bundled reports into a scratch warehouse ($BUDGET_RECON_HOME/dbt_build) and run a full\n"
+        "`dbt build` (every model and test) on it. `make test` runs it.",
+    ).set_defaults(func=cmd_dbt_build)
+    serve = command(
+        "serve",
+        "serve the discrepancy reports and Data Docs over HTTP on loopback",
+        "Serve $BUDGET_RECON_HOME/discrepancies and the Great Expectations Data Docs at\n"
+        "http://HOST:PORT/ so that the links in the Dagster UI open (browsers do not open file:// links\n"
+        "from a web page). The gate writes links starting with $BUDGET_RECON_REPORTS_URL\n"
+        "(default http://127.0.0.1:8765); `make ui` starts this server beside the UI.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine only)")
+    serve.add_argument("--port", type=int, default=8765, help="port to listen on (default: %(default)s)")
+    serve.set_defaults(func=cmd_serve)
 
-    export = sub.add_parser("export", help="write published (verified) reports as data packages or Excel workbooks")
+    export = command(
+        "export",
+        "write published (verified) reports as data packages or Excel workbooks",
+        "Write each published report, in the version its gate passed, as a Frictionless data package\n"
+        "(CSV + Parquet, Table Schemas) or a workbook for reviewers. A report never published is refused\n"
+        "and named.",
+    )
     export.add_argument("--report", action="append", help="report id (repeatable); default: every published report")
     export.add_argument("--to", required=True, help="output folder (one package folder or workbook per report)")
     export.add_argument("--format", default="package", choices=["package", "xlsx"],
                         help="package: Frictionless data package (CSV + Parquet); xlsx: a workbook for reviewers")
     export.set_defaults(func=cmd_export)
 
-    docs = sub.add_parser("docs", help="generate dbt's documentation site and serve it on 127.0.0.1")
+    docs = command(
+        "docs",
+        "generate dbt's documentation site and serve it on 127.0.0.1",
+        "Run `dbt docs generate`, warn about models and columns without a description, and serve the\n"
+        "site on 127.0.0.1 (`make docs`).",
+    )
     docs.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0 = any free port)")
     docs.add_argument("--no-serve", action="store_true", help="only generate the site")
     docs.set_defaults(func=cmd_docs)

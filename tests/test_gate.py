@@ -105,7 +105,7 @@ def test_blocked_report_stays_unpublished(pipeline):
 def test_discrepancy_report_quotes_the_line(pipeline):
     report = pipeline["home"] / "discrepancies" / MUTATED / "latest.html"
     page = report.read_text(encoding="utf-8")
-    assert "BLOCKED" in page and "200,308" in page and f"{pipeline['line']:>5}" in page
+    assert "BLOCKED" in page and "200,308" in page and f"<th>{pipeline['line']}</th>" in page
     assert "<svg" in page
 
 

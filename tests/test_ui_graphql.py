@@ -118,12 +118,15 @@ def _wait_until_loaded(servers: Servers, procs: dict[str, subprocess.Popen], tim
 
 
 @contextlib.contextmanager
-def dagster_servers(tmp: Path, startup_timeout: float = 240) -> Iterator[Servers]:
-    """A temporary project home with the real webserver and daemon serving workspace.yaml."""
+def dagster_servers(tmp: Path, startup_timeout: float = 240, seeds: Path | None = None) -> Iterator[Servers]:
+    """A temporary project home with the real webserver and daemon serving workspace.yaml (over a
+    copy of the bundled seeds, or the `seeds` folder given)."""
     from orchestration.cli import prepare_environment, sync_partitions
 
-    home, seeds = tmp / "home", tmp / "seeds"
-    shutil.copytree(ROOT / "seeds", seeds)
+    home = tmp / "home"
+    if seeds is None:
+        seeds = tmp / "seeds"
+        shutil.copytree(ROOT / "seeds", seeds)
     env = {
         "BUDGET_RECON_HOME": str(home),
         "BUDGET_RECON_SEEDS": str(seeds),
@@ -296,4 +299,7 @@ def test_process_reports_for_one_partition_through_the_ui_server(servers):
     gate_evaluations = [e for e in evaluations if e.asset_key.path == GATE_ASSET]
     assert {e.check_name for e in gate_evaluations} == {c["name"] for c in checks}
     assert all(e.passed or e.severity == dg.AssetCheckSeverity.WARN for e in gate_evaluations)
+    # one report's run: each evaluation on its partition, linked to the materialization it checked
+    # (what the Partitions tab needs to show it as current rather than Missing or Skipped)
+    assert all(e.partition == STI and e.target_materialization_data is not None for e in gate_evaluations)
     print(f"UI run of {STI}: {elapsed:.1f}s, {len(gate_evaluations)} gate checks, {len(evaluations)} checks in all")

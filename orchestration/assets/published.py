@@ -46,11 +46,21 @@ def published(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     else:
         context.log.info(f"{len(counts)} reports published")
     if refused:
+        # The step fails, naming the refused reports; the reports it did publish (committed above)
+        # are recorded as materialized on their own partitions, so the UI does not show them stale.
+        for report_id, by_table in counts.items():
+            for table in tables:
+                yield dg.AssetMaterialization(
+                    asset_key=["published", table], partition=report_id, metadata={"dagster/row_count": by_table[table]}
+                )
         raise dg.Failure(
             description="; ".join(refused.values()),
             metadata={"refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused.values()))},
         )
     for table in tables:
-        yield dg.MaterializeResult(
-            asset_key=["published", table], metadata={"dagster/row_count": sum(c[table] for c in counts.values())}
-        )
+        # Each report's own row count on its own partition (run totals would be copied into every one).
+        for report_id, by_table in counts.items():
+            context.add_asset_metadata(
+                {"dagster/row_count": by_table[table]}, asset_key=["published", table], partition_key=report_id
+            )
+        yield dg.MaterializeResult(asset_key=["published", table])

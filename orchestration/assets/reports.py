@@ -11,7 +11,7 @@ from ..parsing.reader import ReportFormatError
 from ..faults import checkpoint
 from ..partitions import reports_partitions
 from ..resources import ReportRegistryResource, WarehouseResource
-from .metadata import markdown_list, progress_log
+from .metadata import progress_log
 
 RAW_EXTRACTORS = all_extractors()
 
@@ -70,11 +70,6 @@ def raw_report(
     context: dg.AssetExecutionContext, config: RawReportConfig, warehouse: WarehouseResource, registry: ReportRegistryResource
 ):
     """Parse each report of the run and replace its raw rows in one transaction per report."""
-    totals: dict[str, int] = {e.table: 0 for e in RAW_EXTRACTORS}
-    previews: dict[str, list[dict]] = {}
-    sources: list[str] = []
-    coverage: list[str] = []  # per report: what became of its tables
-    unrecognised: list[dict] = []
     report_ids = list(context.partition_keys)
     entries = _entries(registry, report_ids)
     workers = parse_workers(len(entries), config.parse_workers)
@@ -92,44 +87,44 @@ def raw_report(
                     allow_retries=False,
                 ) from exc
             checkpoint("load")
-            sources.append(f"{entry.report_id}: {entry.file} (sha256 {result.sha256[:12]}…, version {result.load.load_id})")
+            tables = result.rows.get(TABLE_COVERAGE.table) or []
+            # Each report's own figures on its own partition's materialization (not the run's totals).
+            context.add_asset_metadata(
+                {"file": entry.file, "sha256": result.sha256, "version": result.load.load_id, "tables": len(result.report.tables),
+                 "table_coverage": coverage_summary(count_classifications(tables))},
+                asset_key=["raw", "report_loads"],
+                partition_key=entry.report_id,
+            )
+            for extractor in RAW_EXTRACTORS:
+                rows = result.rows.get(extractor.table) or []
+                metadata = {
+                    "dagster/row_count": result.load.row_counts.get(extractor.table, 0),
+                    "file": entry.file,
+                    "preview": dg.MetadataValue.md(_preview(rows, limit=5)),
+                }
+                if extractor is TABLE_COVERAGE:
+                    metadata["unrecognised_tables"] = dg.MetadataValue.md(
+                        _unrecognised([t for t in tables if t["classification"] == UNRECOGNISED])
+                    )
+                context.add_asset_metadata(metadata, asset_key=["raw", extractor.table], partition_key=entry.report_id)
             progress(
                 f"{entry.report_id}: {len(result.report.lines)} lines, {len(result.report.tables)} tables, "
                 f"parsed in {result.parse_seconds:.2f}s, loaded in {result.load.seconds:.2f}s: {result.load.row_counts}"
             )
-            tables = result.rows.get(TABLE_COVERAGE.table) or []
-            coverage.append(f"{entry.report_id}: {len(tables)} tables: {coverage_summary(count_classifications(tables))}")
-            unrecognised += [dict(t, report_id=entry.report_id) for t in tables if t["classification"] == UNRECOGNISED]
             for issue in getattr(result.report, "issues", []) or []:
                 context.log.warning(f"{entry.report_id}: {issue}")
-            for table, count in result.load.row_counts.items():
-                totals[table] = totals.get(table, 0) + count
-            for table, rows in result.rows.items():
-                if rows and table not in previews:
-                    previews[table] = rows[:8]
-    yield dg.MaterializeResult(
-        asset_key=["raw", "report_loads"],
-        metadata={"dagster/row_count": len(sources), "reports": markdown_list(sources), "table_coverage": markdown_list(coverage)},
-    )
+    yield dg.MaterializeResult(asset_key=["raw", "report_loads"])
     for extractor in RAW_EXTRACTORS:
-        metadata = {
-            "dagster/row_count": totals[extractor.table],
-            "reports": markdown_list(sources),
-            "preview": dg.MetadataValue.md(_preview(previews.get(extractor.table, []))),
-        }
-        if extractor is TABLE_COVERAGE:
-            metadata["table_coverage"] = markdown_list(coverage)
-            metadata["unrecognised_tables"] = dg.MetadataValue.md(_unrecognised(unrecognised))
-        yield dg.MaterializeResult(asset_key=["raw", extractor.table], metadata=metadata)
+        yield dg.MaterializeResult(asset_key=["raw", extractor.table])
 
 
 def _unrecognised(tables: list[dict], limit: int = 30) -> str:
     """The tables that hold numbers no extractor read, with their headers (a Markdown table)."""
     if not tables:
         return "_none: every table was extracted or is not a fact table_"
-    lines = ["| report | table | lines | title | header |", "|---|---|---|---|---|"]
+    lines = ["| table | lines | title | header |", "|---|---|---|---|"]
     for t in tables[:limit]:
-        cells = [t["report_id"], str(t["table_no"]), f'{t["first_line"]}-{t["last_line"]}', t.get("title") or "", t["header"]]
+        cells = [str(t["table_no"]), f'{t["first_line"]}-{t["last_line"]}', t.get("title") or "", t["header"]]
         lines.append("| " + " | ".join(c.replace("|", "/")[:60] for c in cells) + " |")
     if len(tables) > limit:
         lines.append(f"\n… and {len(tables) - limit} more (raw.table_coverage)")

@@ -38,7 +38,7 @@ create table if not exists gate.failed_rows (
     run_id varchar, report_id varchar, suite varchar, row_key varchar, severity varchar,
     gate_status varchar, table_name varchar, table_no integer, source_line integer, other_lines varchar,
     label varchar, measure varchar, expected varchar, found varchar, difference varchar, tolerance varchar,
-    message varchar, acknowledgement varchar, checked_at timestamp
+    message varchar, acknowledgement varchar, checked_at timestamp, label_path varchar, column_label varchar
 );
 -- the reconciliation evidence of a failed row (macro reconciliation_evidence): the computed value before
 -- rounding, the rule applied, the printed unit (won per unit for amounts), the printed decimals, the
@@ -50,6 +50,9 @@ alter table gate.failed_rows add column if not exists won_per_unit bigint;
 alter table gate.failed_rows add column if not exists printed_scale integer;
 alter table gate.failed_rows add column if not exists finding_level varchar;
 alter table gate.failed_rows add column if not exists note varchar;
+-- label_path, column_label: the row's content key (int_row_labels), which names a finding in the reports.
+alter table gate.failed_rows add column if not exists label_path varchar;
+alter table gate.failed_rows add column if not exists column_label varchar;
 """
 
 def _value(row: dict, column: str):
@@ -479,17 +482,17 @@ def _outcomes_json(outcomes, texts: dict[tuple, str]) -> str:
 _CHECK_TYPES = ("varchar", "varchar", "varchar", "varchar", "varchar", "integer", "integer", "integer", "json")
 _FAILED_TYPES = ("varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "integer", "integer", "varchar",
                  "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar",
-                 "varchar", "varchar", "varchar", "bigint", "integer", "varchar", "varchar")
+                 "varchar", "varchar", "varchar", "bigint", "integer", "varchar", "varchar", "varchar", "varchar")
 # gate.failed_rows columns in _failed_values order (inserts name them: the evidence columns were added later)
 _FAILED_COLUMNS = ("report_id", "suite", "row_key", "severity", "gate_status", "table_name", "table_no", "source_line",
                    "other_lines", "label", "measure", "expected", "found", "difference", "tolerance", "message",
                    "acknowledgement", "expected_exact", "rounding_rule", "unit", "won_per_unit", "printed_scale",
-                   "finding_level", "note")
+                   "finding_level", "note", "label_path", "column_label")
 _FAILED_INSERT = "insert into gate.failed_rows (run_id, " + ", ".join(_FAILED_COLUMNS) + ", checked_at)"
 
 
 def _failed_values(report_id: str, suite: Suite, row: dict) -> list:
-    """One gate.failed_rows row after run_id, up to checked_at."""
+    """One gate.failed_rows row after run_id: the columns up to checked_at, then label_path, column_label."""
     def text(column):
         value = _value(row, column)
         return None if value is None else str(value)
@@ -506,6 +509,7 @@ def _failed_values(report_id: str, suite: Suite, row: dict) -> list:
         message, text("acknowledgement"),
         text("expected_exact"), text("rounding_rule"), text("unit"), _value(row, "won_per_unit"),
         _value(row, "printed_scale"), text("finding_level"), text("note"),
+        text("label_path"), text("column_label"),
     ]
 
 

@@ -19,6 +19,7 @@ import copy
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -181,6 +182,8 @@ class GateValidator:
         self._suites: dict[str, Suite] = {}  # registered, by name
         self._validations: dict[tuple, object] = {}
         self._stored: list = []  # validation results stored by this validator, for an incremental Data Docs build
+        # The name Data Docs show for each validation ("Run Name"): the gate sets the Dagster run and reports.
+        self.run_name: str | None = None
 
     @staticmethod
     def _key(suite: Suite) -> tuple:
@@ -222,7 +225,10 @@ class GateValidator:
     def _run(self, suite: Suite, frame: pd.DataFrame) -> list[tuple]:
         """Validate once: per expectation (type, column, severity, success, unexpected_count, keys, observed)."""
         validation = self._validation(suite)
+        from great_expectations.core.run_identifier import RunIdentifier
+
         result = validation.run(
+            run_id=RunIdentifier(run_name=self.run_name) if self.run_name else None,
             batch_parameters={"dataframe": frame},
             result_format={
                 "result_format": "COMPLETE",
@@ -435,6 +441,9 @@ class GateValidator:
         stored key cannot be confirmed, the whole site is rebuilt."""
         from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
+        from .data_docs import make_offline
+
+        started = time.time()
         store = self.context.validation_results_store
         if self._stored and all(k is not None and store.has_key(k) for k in self._stored):
             resources = [*self._stored, *(ExpectationSuiteIdentifier(name=n) for n in sorted(self._suites))]
@@ -444,5 +453,7 @@ class GateValidator:
         for site in self.context.get_docs_sites_urls():
             url = site.get("site_url") or ""
             if url.startswith("file://"):
-                return Path(url[len("file://") :])
+                index = Path(url[len("file://") :])
+                make_offline(index.parent, since=started)  # CDN links -> vendored copies
+                return index
         return None
