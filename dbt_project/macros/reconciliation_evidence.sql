@@ -198,3 +198,18 @@
         else cast(cast({{ value }} as decimal(38, 4)) as varchar)
     end
 {%- endmacro %}
+
+{#-
+  The columns that name a check, in contract order, before its evidence (reconciliation_evidence):
+  report_id, check_id, identity_name, fact_table, table_no, table_name, row_id, row_label,
+  measure_name, source_line, other_lines; each read from `relation` unless `overrides` gives its
+  SQL expression.
+-#}
+{% macro check_columns(relation=none, overrides={}) -%}
+    {%- set columns = ['report_id', 'check_id', 'identity_name', 'fact_table', 'table_no', 'table_name', 'row_id',
+        'row_label', 'measure_name', 'source_line', 'other_lines'] -%}
+    {%- for column in columns -%}
+        {%- if column in overrides %}{{ overrides[column] }} as {{ column }}
+        {%- else %}{{ relation ~ '.' if relation else '' }}{{ column }}{% endif %},
+    {% endfor -%}
+{%- endmacro %}

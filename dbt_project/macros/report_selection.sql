@@ -25,3 +25,14 @@
         delete from {{ this }} where {{ in_selected_reports('report_id') }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The selected reports' tables with the name a finding quotes (printed title, else the heading above):
+    the `tables` CTE every reconciliation joins its checks to. -#}
+{% macro report_tables() -%}
+    select
+        report_id,
+        table_no,
+        coalesce(table_title, heading) as table_name
+    from {{ ref('stg_report_tables') }}
+    where {{ in_selected_reports('report_id') }}
+{%- endmacro %}

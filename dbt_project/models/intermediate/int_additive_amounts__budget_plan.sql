@@ -12,12 +12,7 @@ with plan as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 )
 
 select

@@ -21,12 +21,7 @@ with plan as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 ),
 
 parts as (
@@ -142,17 +137,7 @@ changes as (
 
 select
     {{ row_content('column_totals') }},
-    report_id,
-    check_id,
-    identity_name,
-    fact_table,
-    table_no,
-    table_name,
-    row_id,
-    row_label,
-    measure_name,
-    source_line,
-    other_lines,
+    {{ check_columns() }}
     {{ reconciliation_evidence(
         expected='expected', found='found', tolerance='tolerance', unit='unit',
         won_per_unit=won_per_unit('unit'),
@@ -161,17 +146,7 @@ from column_totals
 union all
 select
     {{ row_content('changes') }},
-    report_id,
-    check_id,
-    identity_name,
-    fact_table,
-    table_no,
-    table_name,
-    row_id,
-    row_label,
-    measure_name,
-    source_line,
-    other_lines,
+    {{ check_columns() }}
     {{ reconciliation_evidence(
         expected='expected', found='found', tolerance='tolerance', unit='unit',
         won_per_unit=won_per_unit('unit'),

@@ -43,12 +43,7 @@ printings as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 ),
 
 cells as (
@@ -164,17 +159,7 @@ missing_rows as (
 
 select
     {{ row_content('cell_checks') }},
-    report_id,
-    check_id,
-    identity_name,
-    fact_table,
-    table_no,
-    table_name,
-    row_id,
-    row_label,
-    measure_name,
-    source_line,
-    other_lines,
+    {{ check_columns() }}
     {{ reconciliation_evidence(
         expected='expected', found='found', tolerance='tolerance', unit='unit',
         won_per_unit=won_per_unit('unit'),
@@ -183,16 +168,6 @@ from cell_checks
 union all
 select
     {{ row_content('missing_rows') }},
-    report_id,
-    check_id,
-    identity_name,
-    fact_table,
-    table_no,
-    table_name,
-    row_id,
-    row_label,
-    measure_name,
-    source_line,
-    other_lines,
+    {{ check_columns() }}
     {{ reconciliation_evidence(expected='expected', found='found', unit='unit', is_consistent='false') }}
 from missing_rows

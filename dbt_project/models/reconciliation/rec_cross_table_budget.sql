@@ -27,12 +27,7 @@ lines as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 ),
 
 plan_roots as (
@@ -346,17 +341,7 @@ checks as (
 
 select
     {{ row_content('checks') }},
-    report_id,
-    check_id,
-    identity_name,
-    fact_table,
-    table_no,
-    table_name,
-    row_id,
-    row_label,
-    measure_name,
-    source_line,
-    other_lines,
+    {{ check_columns() }}
     {{ reconciliation_evidence(
         expected='expected', found='found', tolerance='tolerance', unit='unit',
         won_per_unit=won_per_unit('unit'),

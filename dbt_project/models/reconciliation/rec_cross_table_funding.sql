@@ -85,27 +85,12 @@ checks as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 )
 
 select
     {{ row_content('checks', "'fct_project_funding'") }},
-    checks.report_id,
-    checks.check_id,
-    checks.identity_name,
-    'fct_project_funding' as fact_table,
-    checks.table_no,
-    tables.table_name,
-    checks.row_id,
-    checks.row_label,
-    checks.measure_name,
-    checks.source_line,
-    checks.other_lines,
+    {{ check_columns('checks', overrides={'fact_table': "'fct_project_funding'", 'table_name': 'tables.table_name'}) }}
     {{ reconciliation_evidence(
         expected='checks.expected', found='checks.found', unit='checks.unit',
         won_per_unit=won_per_unit('checks.unit'),

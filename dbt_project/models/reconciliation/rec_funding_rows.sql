@@ -67,17 +67,7 @@ periods as (
 
 select
     {{ row_content('counts') }},
-    counts.report_id,
-    counts.check_id,
-    counts.identity_name,
-    counts.fact_table,
-    counts.table_no,
-    counts.table_name,
-    counts.row_id,
-    counts.row_label,
-    counts.measure_name,
-    counts.source_line,
-    child_lines.other_lines,
+    {{ check_columns('counts', overrides={'other_lines': 'child_lines.other_lines'}) }}
     {{ reconciliation_evidence(
         expected='counts.expected', found='counts.found', tolerance='counts.tolerance', unit='counts.unit',
     ) }}
@@ -87,16 +77,6 @@ left join child_lines
 union all
 select
     {{ row_content('periods') }},
-    report_id,
-    check_id,
-    identity_name,
-    fact_table,
-    table_no,
-    table_name,
-    row_id,
-    row_label,
-    measure_name,
-    source_line,
-    cast(source_line as varchar) as other_lines,
+    {{ check_columns(overrides={'other_lines': 'cast(source_line as varchar)'}) }}
     {{ reconciliation_evidence(expected='expected', found='found', tolerance='tolerance', unit='unit') }}
 from periods

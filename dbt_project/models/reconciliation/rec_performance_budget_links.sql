@@ -44,12 +44,7 @@ program_budget as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 ),
 
 -- which B1 printing each target table is compared with
@@ -149,17 +144,11 @@ matched as (
 
 select
     {{ row_content('matched', "'fct_performance_target'") }},
-    matched.report_id,
-    matched.check_id,
-    'budget_equals_program_budget_total' as identity_name,
-    'fct_performance_target' as fact_table,
-    matched.table_no,
-    tables.table_name,
-    matched.row_id,
-    matched.row_label,
-    matched.measure_name,
-    matched.source_line,
-    matched.other_lines,
+    {{ check_columns('matched', overrides={
+        'identity_name': "'budget_equals_program_budget_total'",
+        'fact_table': "'fct_performance_target'",
+        'table_name': 'tables.table_name'
+    }) }}
     {{ reconciliation_evidence(
         expected='matched.expected', found='matched.found', tolerance='matched.tolerance', unit="'억원'",
         is_consistent='matched.cell_count <= 1 and abs(matched.found - matched.expected) <= matched.tolerance',

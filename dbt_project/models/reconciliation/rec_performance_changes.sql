@@ -13,12 +13,7 @@ with targets as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 ),
 
 rows_by_measure as (
@@ -86,17 +81,11 @@ checks as (
 
 select
     {{ row_content('checks', "'fct_performance_target'") }},
-    checks.report_id,
-    checks.check_id,
-    checks.identity_name,
-    'fct_performance_target' as fact_table,
-    checks.table_no,
-    tables.table_name,
-    checks.row_id,
-    checks.row_label,
-    checks.measure_name,
-    checks.source_line,
-    cast(null as varchar) as other_lines,
+    {{ check_columns('checks', overrides={
+        'fact_table': "'fct_performance_target'",
+        'other_lines': 'cast(null as varchar)',
+        'table_name': 'tables.table_name'
+    }) }}
     {{ reconciliation_evidence(
         expected='checks.expected', found='checks.found', tolerance='0.01', unit='checks.unit',
     ) }}

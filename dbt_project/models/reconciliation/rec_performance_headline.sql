@@ -194,16 +194,6 @@ checks as (
 
 select
     {{ row_content('checks', "'fct_performance_target'") }},
-    report_id,
-    check_id,
-    identity_name,
-    'fct_performance_target' as fact_table,
-    table_no,
-    table_name,
-    row_id,
-    row_label,
-    measure_name,
-    source_line,
-    other_lines,
+    {{ check_columns(overrides={'fact_table': "'fct_performance_target'"}) }}
     {{ reconciliation_evidence(expected='expected', found='found', tolerance='tolerance', unit='unit') }}
 from checks

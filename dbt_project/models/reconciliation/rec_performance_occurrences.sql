@@ -40,12 +40,7 @@ body as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 ),
 
 pairs as (
@@ -126,17 +121,11 @@ checks as (
 
 select
     {{ row_content('checks', "'fct_performance_target'") }},
-    checks.report_id,
-    checks.check_id,
-    'summary_equals_body' as identity_name,
-    'fct_performance_target' as fact_table,
-    checks.table_no,
-    coalesce(tables.table_name, checks.row_label) as table_name,
-    checks.row_id,
-    checks.row_label,
-    checks.measure_name,
-    checks.source_line,
-    checks.other_lines,
+    {{ check_columns('checks', overrides={
+        'identity_name': "'summary_equals_body'",
+        'fact_table': "'fct_performance_target'",
+        'table_name': 'coalesce(tables.table_name, checks.row_label)'
+    }) }}
     {{ reconciliation_evidence(
         expected='checks.expected', found='checks.found', tolerance='checks.tolerance', unit='checks.unit',
         is_consistent='checks.is_consistent',

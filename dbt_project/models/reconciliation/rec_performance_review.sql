@@ -38,12 +38,7 @@ review as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 ),
 
 -- one printed row and block: its six values side by side
@@ -197,17 +192,11 @@ checks as (
 
 select
     {{ row_content('checks', "'fct_performance_target'") }},
-    checks.report_id,
-    checks.check_id,
-    checks.identity_name,
-    'fct_performance_target' as fact_table,
-    checks.table_no,
-    tables.table_name,
-    checks.row_id,
-    checks.label as row_label,
-    checks.measure_name,
-    checks.source_line,
-    checks.other_lines,
+    {{ check_columns('checks', overrides={
+        'fact_table': "'fct_performance_target'",
+        'row_label': 'checks.label',
+        'table_name': 'tables.table_name'
+    }) }}
     {{ reconciliation_evidence(
         expected='checks.expected', found='checks.found', tolerance='checks.tolerance', unit='checks.unit',
     ) }}

@@ -17,12 +17,7 @@ with targets as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 ),
 
 rois as (
@@ -141,17 +136,11 @@ ratios as (
 
 select
     {{ row_content('ratios', "'fct_performance_target'") }},
-    ratios.report_id,
-    ratios.check_id,
-    ratios.identity_name,
-    'fct_performance_target' as fact_table,
-    ratios.table_no,
-    tables.table_name,
-    ratios.row_id,
-    ratios.label as row_label,
-    ratios.measure_name,
-    ratios.source_line,
-    ratios.other_lines,
+    {{ check_columns('ratios', overrides={
+        'fact_table': "'fct_performance_target'",
+        'row_label': 'ratios.label',
+        'table_name': 'tables.table_name'
+    }) }}
     {{ reconciliation_evidence(
         expected_exact='ratios.expected_exact',
         expected='ratios.expected',

@@ -12,12 +12,7 @@ with staffing as (
 ),
 
 tables as (
-    select
-        report_id,
-        table_no,
-        coalesce(table_title, heading) as table_name
-    from {{ ref('stg_report_tables') }}
-    where {{ in_selected_reports('report_id') }}
+    {{ report_tables() }}
 ),
 
 cells as (
@@ -179,17 +174,7 @@ checks as (
 
 select
     {{ row_content('checks', "'fct_staffing'") }},
-    checks.report_id,
-    checks.check_id,
-    checks.identity_name,
-    'fct_staffing' as fact_table,
-    checks.table_no,
-    tables.table_name,
-    checks.row_id,
-    checks.row_label,
-    checks.measure_name,
-    checks.source_line,
-    checks.other_lines,
+    {{ check_columns('checks', overrides={'fact_table': "'fct_staffing'", 'table_name': 'tables.table_name'}) }}
     {{ reconciliation_evidence(expected='checks.expected', found='checks.found', unit="'명'") }}
 from checks
 left join tables
