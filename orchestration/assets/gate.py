@@ -71,7 +71,9 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     validator = GateValidator(home.home / "gx")
     run_id = context.run.run_id
     report_ids = list(context.partition_keys)
-    validator.run_name = f"{', '.join(report_ids[:10])}{' …' if len(report_ids) > 10 else ''} (run {run_id[:8]})"
+    # GE files a validation under a folder named after the run: a few ids, well under the 255-byte name limit
+    shown = ", ".join(report_ids[:3]) + (f" +{len(report_ids) - 3} more" if len(report_ids) > 3 else "")
+    validator.run_name = f"{shown[:180]} (run {run_id[:8]})"
     with warehouse.locked(context), warehouse.connect(log=context.log.warning) as con:
         versions = checked_versions(con, report_ids)  # the version of the marts each verdict is about
         unversioned = [r for r, v in versions.items() if v is None]

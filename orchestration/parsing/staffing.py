@@ -200,7 +200,7 @@ def _table_rows(report: Report, table: Table, words: Vocabulary) -> list[dict]:
                 "table_no": table.table_no,
                 "source_kind": "table",
                 "row_kind": kind,
-                "row_label_raw": cells[0] if cells else None,
+                "row_label_raw": (cells[0] or None) if cells else None,  # an empty label cell is no label
                 "row_label": strip_markup(cells[0]).replace(" ", "") or None,
                 "row_order": order,
                 "column_no": p,
