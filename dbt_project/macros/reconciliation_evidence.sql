@@ -213,3 +213,22 @@
         {%- else %}{{ relation ~ '.' if relation else '' }}{{ column }}{% endif %},
     {% endfor -%}
 {%- endmacro %}
+
+{#-
+  The evidence of a row of printed_rate_checks' output (`relation` qualifies its columns; `unit` is
+  an SQL expression): the printed figure against the expected one under the table's convention.
+-#}
+{% macro printed_rate_evidence(relation=none, unit="'%'") -%}
+    {%- set c = relation ~ '.' if relation else '' -%}
+    {{ reconciliation_evidence(
+        expected_exact=c ~ 'expected_exact',
+        expected=c ~ 'expected',
+        found=c ~ 'printed',
+        rule=c ~ 'rule',
+        unit=unit,
+        printed_scale=c ~ 'scale',
+        is_consistent=c ~ 'finding_level is null',
+        finding_level=c ~ 'finding_level',
+        note=c ~ 'note',
+    ) }}
+{%- endmacro %}

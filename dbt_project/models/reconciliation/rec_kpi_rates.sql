@@ -36,15 +36,5 @@ select
     'attainment_pct' as measure_name,
     source_line,
     cast(null as varchar) as other_lines,
-    {{ reconciliation_evidence(
-        expected_exact='expected_exact',
-        expected='expected',
-        found='printed',
-        rule='rule',
-        unit="'%'",
-        printed_scale='scale',
-        is_consistent='finding_level is null',
-        finding_level='finding_level',
-        note='note',
-    ) }}
+    {{ printed_rate_evidence() }}
 from rates

@@ -141,17 +141,7 @@ select
         'row_label': 'ratios.label',
         'table_name': 'tables.table_name'
     }) }}
-    {{ reconciliation_evidence(
-        expected_exact='ratios.expected_exact',
-        expected='ratios.expected',
-        found='ratios.printed',
-        rule='ratios.rule',
-        unit='ratios.unit',
-        printed_scale='ratios.scale',
-        is_consistent='ratios.finding_level is null',
-        finding_level='ratios.finding_level',
-        note='ratios.note',
-    ) }}
+    {{ printed_rate_evidence('ratios', unit='ratios.unit') }}
 from ratios as ratios
 left join tables
     on ratios.report_id = tables.report_id and ratios.table_no = tables.table_no
