@@ -68,6 +68,19 @@
 {%- endmacro %}
 
 {#-
+  The rounding one printed amount may carry, in won (docs/report-families.md 6.4): 백만원 integers
+  half a unit, 2-dp 억원 amounts 0.01 억원, anything else 0 (천원 amounts are exact). A sum of n
+  amounts rounded independently may differ by n times it.
+-#}
+{% macro rounding_tolerance_won(unit) -%}
+    case
+        when {{ unit }} = '백만원' then 500000
+        when {{ unit }} in ('억원', '억') then 1000000
+        else 0
+    end
+{%- endmacro %}
+
+{#-
   A printed rate (or ratio) against numerator / denominator x factor, at the printed scale (0-4
   decimals), under the rounding convention of its table (docs/report-families.md 6.4):
   - each row matches half-up, truncation, both or neither at its printed scale (exact integer

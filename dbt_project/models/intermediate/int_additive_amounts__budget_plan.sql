@@ -28,11 +28,7 @@ select
     cast(plan.amount_won_in_sums as decimal(38, 0)) as amount,
     plan.value_flag,
     plan.unit,
-    cast(case
-        when plan.unit = '백만원' then 500000
-        when plan.unit in ('억원', '억') then 1000000
-        else 0
-    end as decimal(38, 0)) as tolerance_per_child
+    cast({{ rounding_tolerance_won('plan.unit') }} as decimal(38, 0)) as tolerance_per_child
 from plan
 left join tables
     on plan.report_id = tables.report_id and plan.table_no = tables.table_no

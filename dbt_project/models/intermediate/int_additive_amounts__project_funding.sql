@@ -29,11 +29,7 @@ select
     cast(funding.amount_won as decimal(38, 0)) as amount,
     funding.value_flag,
     funding.unit,
-    cast(case
-        when funding.unit = '백만원' then 500000
-        when funding.unit in ('억원', '억') then 1000000
-        else 0
-    end as decimal(38, 0)) as tolerance_per_child
+    cast({{ rounding_tolerance_won('funding.unit') }} as decimal(38, 0)) as tolerance_per_child
 from funding
 left join tables
     on funding.report_id = tables.report_id and funding.table_no = tables.table_no

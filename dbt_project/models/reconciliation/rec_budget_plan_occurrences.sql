@@ -20,11 +20,7 @@ with plan as (
                 else {{ regexp_group("amount_printed", "'[0-9,]+(\\.([0-9]+))?'", 2) }}
             end
         ) as printed_scale,
-        case
-            when unit = '백만원' then 1000000
-            when unit in ('억원', '억') then 100000000
-            else 1
-        end as unit_factor
+        coalesce({{ won_per_unit('unit') }}, 1) as unit_factor
     from {{ ref('fct_budget_plan') }}
     where {{ in_selected_reports('report_id') }}
 ),

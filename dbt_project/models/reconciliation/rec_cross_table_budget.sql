@@ -142,11 +142,8 @@ plan_headlines as (
 headline_amounts as (
     select
         *,
-        cast(replace(replace(amount_printed, ',', ''), '△', '-') as {{ wide_integer() }}) * case unit
-            when '천원' then 1000
-            when '백만원' then 1000000
-            when '억원' then 100000000
-        end as amount_won
+        cast(replace(replace(amount_printed, ',', ''), '△', '-') as {{ wide_integer() }})
+        * {{ won_per_unit('unit') }} as amount_won
     from plan_headlines
 ),
 
@@ -195,11 +192,7 @@ size_headlines as (
         cast(replace(
             {{ regexp_group("line_text", "'규모\\s*:\\s*([0-9][0-9,]*)\\s*(천원|백만원|억원)'", 1) }}, ',', ''
         ) as {{ wide_integer() }})
-        * case {{ regexp_group("line_text", "'규모\\s*:\\s*([0-9][0-9,]*)\\s*(천원|백만원|억원)'", 2) }}
-            when '천원' then 1000
-            when '백만원' then 1000000
-            when '억원' then 100000000
-        end as amount_won,
+        * {{ won_per_unit(regexp_group("line_text", "'규모\\s*:\\s*([0-9][0-9,]*)\\s*(천원|백만원|억원)'", 2)) }} as amount_won,
         {{ regexp_group("line_text", "'규모\\s*:\\s*([0-9][0-9,]*)\\s*(천원|백만원|억원)'", 2) }} as unit
     from lines
     where {{ regexp_test("line_text", "'^\\s*[○□]\\s*[0-9]{4}\\s*년\\s*예산\\s*규모\\s*:\\s*[0-9][0-9,]*\\s*(천원|백만원|억원)'") }}
@@ -310,11 +303,7 @@ annex_checks as (
     from (
         select
             *,
-            cast(case
-                when unit = '백만원' then 1000000
-                when unit in ('억원', '억') then 100000000
-                else 1
-            end as {{ wide_integer() }}) as unit_factor
+            cast(coalesce({{ won_per_unit('unit') }}, 1) as {{ wide_integer() }}) as unit_factor
         from annex_sides
     ) as side
     left join tables

@@ -54,13 +54,7 @@ select
     c.amount_won,
     -- a dash is "none": null as a value, 0 in sums (blank and masked stay unknown)
     case when c.value_flag = 'dash' then 0 else c.amount_won end as amount_won_in_sums,
-    c.amount_won = c.amount * case c.unit
-        when '원' then 1
-        when '천원' then 1000
-        when '백만원' then 1000000
-        when '억원' then 100000000
-        when '억' then 100000000
-    end as is_won_consistent,
+    c.amount_won = c.amount * {{ won_per_unit('c.unit') }} as is_won_consistent,
     c.value_flag,
     c.flags
 from cells as c

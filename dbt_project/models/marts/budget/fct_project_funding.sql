@@ -47,13 +47,7 @@ select
     l.amount,
     l.unit,
     l.amount_won,
-    l.amount_won = l.amount * case l.unit
-        when '원' then 1
-        when '천원' then 1000
-        when '백만원' then 1000000
-        when '억원' then 100000000
-        when '억' then 100000000
-    end as is_won_consistent,
+    l.amount_won = l.amount * {{ won_per_unit('l.unit') }} as is_won_consistent,
     l.value_flag,
     coalesce(c.children_count, 0) as children_count,
     c.children_amount_won,
