@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from .parsing.coverage import required_fact_types
-from .parsing.extractors import all_extractors
+from .parsing.raw_layer import all_extractors
 from .parsing.reader import Report, ReportFormatError, check_layout, read_report
 from .parsing.registry import ReportEntry, file_sha256
 from .warehouse import LoadResult, extract_all, fact_extractors, frames_of, replace_report

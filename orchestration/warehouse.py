@@ -27,7 +27,8 @@ import duckdb
 import pandas as pd
 
 from . import postgres
-from .parsing.extractors import Extractor, all_extractors
+from .parsing.extractors import Extractor
+from .parsing.raw_layer import all_extractors
 from .parsing.reader import Report
 
 RAW_SCHEMA = "raw"

@@ -29,7 +29,7 @@ import yaml
 
 from orchestration import warehouse
 from orchestration.ingest import ingest
-from orchestration.parsing.extractors import all_extractors
+from orchestration.parsing.raw_layer import all_extractors
 from orchestration.parsing.reader import read_report
 from orchestration.parsing.registry import ReportEntry, load_registry
 from orchestration.parsing.values import parse_value, strip_html

@@ -13,7 +13,7 @@ import pytest
 
 from orchestration import warehouse
 from orchestration.ingest import ingest
-from orchestration.parsing.extractors import all_extractors
+from orchestration.parsing.raw_layer import all_extractors
 from orchestration.parsing.reader import ReportFormatError, check_layout, decode_report, read_report
 from orchestration.parsing.registry import (
     RegistryError,

@@ -5,7 +5,7 @@ from pydantic import Field
 
 from ..ingest import POOL_THRESHOLD, ingest_many, parse_workers
 from ..parsing.coverage import TABLE_COVERAGE, UNRECOGNISED, count_classifications, coverage_summary
-from ..parsing.extractors import all_extractors
+from ..parsing.raw_layer import all_extractors
 from ..parsing.registry import ReportEntry
 from ..parsing.reader import ReportFormatError
 from ..faults import checkpoint

@@ -17,11 +17,12 @@ import re
 
 from .extractors import Extractor
 from .profiles import profile, total_labels
+from .program_budget import program_budget_rows
 from .reader import Report, Row, Table, value_window
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, parse_as_of, parse_value, squash, strip_markup, to_won
 
-# The raw table's columns, shared with program_budget.py (which imports this dict).
+# The raw table's columns (program_budget.py's rows have the same).
 COLUMNS: dict[str, str] = {
     "report_id": "VARCHAR",
     "row_id": "VARCHAR",  # unique per value cell within the report: 't5:L106:c3'
@@ -338,14 +339,7 @@ def org_unit_budget_rows(report: Report) -> list[dict]:
 
 
 def extract(report: Report) -> list[dict]:
-    rows = org_unit_budget_rows(report)
-    try:
-        from .program_budget import program_budget_rows
-    except ModuleNotFoundError as exc:  # the program-budget parser (B1) is not there yet
-        if exc.name != f"{__package__}.program_budget":
-            raise
-        return rows
-    return rows + program_budget_rows(report)
+    return org_unit_budget_rows(report) + program_budget_rows(report)
 
 
 EXTRACTOR = Extractor(

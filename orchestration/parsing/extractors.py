@@ -1,4 +1,5 @@
-"""What the raw layer holds: one `Extractor` per table in the warehouse's `raw` schema.
+"""What the raw layer holds: one `Extractor` per table in the warehouse's `raw` schema (the list of
+them all: `raw_layer.all_extractors`), and the reader's own tables (lines, tables, rows).
 
 Each extractor turns a parsed `Report` into rows (dicts keyed by its columns). The loader writes
 them all for one report in a single transaction; dbt declares every table here as a source.
@@ -147,14 +148,3 @@ REPORT_ROWS = Extractor(
     extract=_rows,
 )
 
-
-def all_extractors() -> list[Extractor]:
-    """Every raw table: reader tables, fact tables (registered in their modules), then coverage."""
-    from . import (  # noqa: F401
-        budget_execution, budget_plan, coverage, kpi, performance_targets, profiles, project_funding, staffing,
-    )
-
-    extractors = [REPORT_LINES, REPORT_TABLES, REPORT_ROWS]
-    for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets, staffing, profiles):
-        extractors.append(module.EXTRACTOR)
-    return extractors + [coverage.TABLE_COVERAGE, coverage.FACT_COVERAGE]  # derived from the rows above

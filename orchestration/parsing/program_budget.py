@@ -13,13 +13,12 @@ flagged `label_shifted`. Every table printed twice is kept (occurrence 1 = summa
 
 from __future__ import annotations
 
-from .budget_plan import COLUMNS
 from .program_tree import Node, ProgramTable, program_tables
 from .reader import Report
 from .values import to_won
 
 UNIT = "억원"  # B1 prints '(단위 : 억원)'; a table's own unit line wins when it names a money unit.
-__all__ = ["COLUMNS", "program_budget_rows"]
+__all__ = ["program_budget_rows"]
 
 
 def _unit(pt: ProgramTable) -> str:

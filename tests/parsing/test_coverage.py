@@ -13,7 +13,7 @@ from orchestration.parsing.coverage import (
     fact_coverage,
     required_fact_types,
 )
-from orchestration.parsing.extractors import all_extractors
+from orchestration.parsing.raw_layer import all_extractors
 from orchestration.parsing.reader import Report, ReportFormatError, split_tables
 from orchestration.warehouse import extract_all, fact_extractors
 
