@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 
 from .extractors import Extractor
 from .profiles import profile, total_labels
@@ -355,195 +356,238 @@ def _is_numbered(rows: list[tuple[list[str], int]], totals: frozenset[str]) -> b
     return total > 0 and hits * 2 >= total
 
 
-def extract(report: Report) -> list[dict]:
-    departments = numbered_entries(report)
-    words = header_words(report)
-    totals = total_labels(report)
-    out: list[dict] = []
-    summary_rows: dict[str, str] = {}  # squashed 총괄 label -> row_id
-    summary_row_for, groups = _summary_row_for(report), _groups(report)
-    unit = as_of = None
-    for logical in execution_tables(report):
-        tables = [t for t, _, _ in logical["tables"]]
-        unit = _money_unit(tables, unit)
-        as_of = next((t.as_of for t in tables if t.as_of), as_of)
-        key = logical["key"]
+def _prepared_rows(logical: dict, words) -> list[dict]:
+    """Cells of every data row of a logical table, aligned on the header positions (a page's own
+    header, when it repeats with another layout, aligns the rows after it)."""
+    prepared = []
+    for table, header, columns in logical["tables"]:
+        for row in table.rows:
+            if row is header or row.role not in ("data", "repeated_header"):
+                continue
+            again = _header_map(row, words)
+            if again:  # a page's header (its layout may differ: '사업명 | | 예산액' vs '사업명 | 예산액')
+                header, columns = row, again
+                continue
+            if row.role != "data" or not any(c.strip() for c in row.cells):
+                continue
+            raw = row.raw_text.split("\t")
+            if len(raw) != len(row.cells):  # pragma: no cover - the reader splits the same line
+                raw = list(row.cells)
+            found_at, ok = _locate_values(row.cells, columns)
+            cells, raw_cells, flags = list(row.cells), list(raw), []
+            if found_at < columns["budget"]:  # lost leading cell(s): pad on the left
+                pad = columns["budget"] - found_at
+                cells, raw_cells = [""] * pad + cells, [""] * pad + raw_cells
+            if found_at != columns["budget"]:
+                flags.append("realigned")
+            if not ok:
+                flags.append("values_not_found")
+            prepared.append(
+                {
+                    "table": table,
+                    "row": row,
+                    "cells": cells,
+                    "raw": raw_cells,
+                    "columns": columns,
+                    "header": header,
+                    # extra cells before the values stay in the label part
+                    "budget_at": max(found_at, columns["budget"]),
+                    "flags": flags,
+                }
+            )
+    return prepared
 
-        # 1. Cells of every data row, aligned on the header positions.
-        prepared = []
-        for table, header, columns in logical["tables"]:
-            for row in table.rows:
-                if row is header or row.role not in ("data", "repeated_header"):
-                    continue
-                again = _header_map(row, words)
-                if again:  # a page's header (its layout may differ: '사업명 | | 예산액' vs '사업명 | 예산액')
-                    header, columns = row, again
-                    continue
-                if row.role != "data" or not any(c.strip() for c in row.cells):
-                    continue
-                raw = row.raw_text.split("\t")
-                if len(raw) != len(row.cells):  # pragma: no cover - the reader splits the same line
-                    raw = list(row.cells)
-                found_at, ok = _locate_values(row.cells, columns)
-                cells, raw_cells, flags = list(row.cells), list(raw), []
-                if found_at < columns["budget"]:  # lost leading cell(s): pad on the left
-                    pad = columns["budget"] - found_at
-                    cells, raw_cells = [""] * pad + cells, [""] * pad + raw_cells
-                if found_at != columns["budget"]:
-                    flags.append("realigned")
-                if not ok:
-                    flags.append("values_not_found")
-                prepared.append(
-                    {
-                        "table": table,
-                        "row": row,
-                        "cells": cells,
-                        "raw": raw_cells,
-                        "columns": columns,
-                        "header": header,
-                        # extra cells before the values stay in the label part
-                        "budget_at": max(found_at, columns["budget"]),
-                        "flags": flags,
-                    }
-                )
-        numbered = _is_numbered([(p["cells"], p["budget_at"]) for p in prepared], totals)
 
-        # 2. Labels, groups, hierarchy.
-        goals = departments if any("group" in p["columns"] for p in prepared) else {}  # part III: goals
-        root_id = group_id = None
-        group_closers: tuple[str, ...] = ()
-        group_label_raw = group_name = None
-        goal: tuple[int, str] | None = None
-        next_goal = min(goals) if goals else None
-        last_item_no = None
-        for order, p in enumerate(prepared, start=1):
-            row, cells, raw, columns, flags = p["row"], p["cells"], p["raw"], p["columns"], p["flags"]
-            table = p["table"]
-            budget_at = p["budget_at"]
-            group_at = columns.get("group")
-            label_positions = [i for i in range(budget_at) if i != group_at]
-            label_cells = [cells[i] for i in label_positions if i < len(cells) and cells[i].strip()]
-            label_raw_cells = [raw[i] for i in label_positions if i < len(raw) and raw[i].strip()]
-            group_cell = cells[group_at] if group_at is not None and group_at < len(cells) else ""
-            group_raw = raw[group_at] if group_at is not None and group_at < len(raw) else ""
-            if not label_cells and group_cell:  # '계' printed in the 구분 column
-                label_cells, label_raw_cells, group_cell, group_raw = [group_cell], [group_raw], "", ""
-            label_raw = " ".join(c.strip() for c in label_raw_cells) or None
+def _label(p: dict, numbered: bool) -> tuple[str | None, int | None, str | None, str, str]:
+    """(label_raw, item_no, item name, group cell, group cell as printed) of a prepared row."""
+    cells, raw, budget_at, group_at = p["cells"], p["raw"], p["budget_at"], p["columns"].get("group")
+    label_positions = [i for i in range(budget_at) if i != group_at]
+    label_cells = [cells[i] for i in label_positions if i < len(cells) and cells[i].strip()]
+    label_raw_cells = [raw[i] for i in label_positions if i < len(raw) and raw[i].strip()]
+    group_cell = cells[group_at] if group_at is not None and group_at < len(cells) else ""
+    group_raw = raw[group_at] if group_at is not None and group_at < len(raw) else ""
+    if not label_cells and group_cell:  # '계' printed in the 구분 column
+        label_cells, label_raw_cells, group_cell, group_raw = [group_cell], [group_raw], "", ""
+    label_raw = " ".join(c.strip() for c in label_raw_cells) or None
 
-            item_no = None
-            name_cells = list(label_cells)
-            if numbered and name_cells:
-                first = name_cells[0].strip()
-                glued = _GLUED_NUMBER.match(first)
-                if first.isdigit() and len(name_cells) > 1:
-                    item_no, name_cells = int(first), name_cells[1:]
-                elif glued:
-                    item_no, name_cells = int(glued.group(1)), [glued.group(2)] + name_cells[1:]
-            name = clean_name(" ".join(name_cells)) or None
-            item_key = squash(name or "")
+    item_no = None
+    name_cells = list(label_cells)
+    if numbered and name_cells:
+        first = name_cells[0].strip()
+        glued = _GLUED_NUMBER.match(first)
+        if first.isdigit() and len(name_cells) > 1:
+            item_no, name_cells = int(first), name_cells[1:]
+        elif glued:
+            item_no, name_cells = int(glued.group(1)), [glued.group(2)] + name_cells[1:]
+    return label_raw, item_no, clean_name(" ".join(name_cells)) or None, group_cell, group_raw
 
-            row_id = f"t{table.table_no}:L{row.line_no}"
-            summary_row_id = None
-            if root_id is None and item_key in totals:
-                kind, level, parent = "total", 0, None
-                root_id = row_id
-                summary_row_id = summary_rows.get(summary_row_for.get(key, ""))
-            elif item_key in groups:
-                kind, level, parent = "group", 1, root_id
-                group_id, group_closers = row_id, groups[item_key]
-            else:
-                if group_id and item_key in group_closers:
-                    group_id, group_closers = None, ()
-                kind = "item"
-                parent = group_id or root_id
-                level = 2 if group_id else 1
-            if root_id is None:
-                flags.append("no_total_row")
 
-            if group_cell and kind != "total":
-                group_label_raw, group_name = group_raw.strip(), clean_name(group_cell)
-                goal = _goal(group_cell, goals, next_goal)
-                if goal:
-                    next_goal = goal[0] + 1
-            if kind == "item" and item_no is not None:
-                if last_item_no is not None and item_no != last_item_no + 1:
-                    flags.append("item_no_gap")
-                last_item_no = item_no
-            elif kind == "item" and numbered:
-                flags.append("item_no_missing")
-            dept = _department(name, departments) if name and kind == "item" else None
-
-            record = {
-                "report_id": report.report_id,
-                "row_id": row_id,
-                "parent_row_id": parent,
-                "summary_row_id": summary_row_id,
-                "source_line": row.line_no,
-                "table_no": table.table_no,
-                "logical_table_no": logical["logical_table_no"],
-                "table_key": key,
-                "table_name": logical["name"],
-                "row_order": order,
-                "level": level,
-                "row_kind": kind,
-                "is_total": kind != "item",
-                "item_no": item_no,
-                "label_raw": label_raw,
-                "item_name": name,
-                "department_no": dept[0] if dept else None,
-                "department": dept[1] if dept else None,
-                "group_label_raw": group_label_raw if kind != "total" else None,
-                "group_name": group_name if kind != "total" else None,
-                "goal_no": goal[0] if goal and kind != "total" else None,
-                "goal_name": goal[1] if goal and kind != "total" else None,
-                "unit": unit,
-                "as_of": as_of,
+def _values(p: dict, unit: str | None, flags: list[str]) -> dict:
+    """The measures (printed, number, won, flag), the printed rate and the note of a prepared row."""
+    cells, raw, columns, budget_at = p["cells"], p["raw"], p["columns"], p["budget_at"]
+    values: dict = {}
+    for measure in _MEASURES:
+        at = budget_at + (columns[measure] - columns["budget"])
+        printed = raw[at].strip() if at < len(raw) else ""
+        value = parse_value(cells[at] if at < len(cells) else "")
+        won = to_won(value.number, unit) if value.number is not None and unit else None
+        if won is not None and won != won.to_integral_value():
+            flags.append("won_not_integral")
+        values.update(
+            {
+                f"{measure}_printed": printed or None,
+                measure: value.number,
+                f"{measure}_won": won,
+                f"{measure}_flag": value.flag,
             }
-            for measure in _MEASURES:
-                at = budget_at + (columns[measure] - columns["budget"])
-                printed = raw[at].strip() if at < len(raw) else ""
-                value = parse_value(cells[at] if at < len(cells) else "")
-                won = to_won(value.number, unit) if value.number is not None and unit else None
-                if won is not None and won != won.to_integral_value():
-                    flags.append("won_not_integral")
-                record.update(
-                    {
-                        f"{measure}_printed": printed or None,
-                        measure: value.number,
-                        f"{measure}_won": won,
-                        f"{measure}_flag": value.flag,
-                    }
-                )
-            rate_at = columns.get("rate")
-            if rate_at is not None:
-                at = budget_at + (rate_at - columns["budget"])
-                rate = parse_value(cells[at] if at < len(cells) else "")
-                record.update(
-                    rate_printed=(raw[at].strip() if at < len(raw) else "") or None,
-                    rate_reported=rate.number,
-                    rate_scale=rate.scale if rate.number is not None else None,
-                    rate_flag=rate.flag,
-                )
-            note_at = columns.get("note")
-            if note_at is not None:
-                at = budget_at + (note_at - columns["budget"])
-                note_cells = [c for c in cells[at:] if c.strip()] if at < len(cells) else []
-                note_raw = [c for c in raw[at:] if c.strip()] if at < len(raw) else []
-                text, note_kind, grant_date, grant_status = _note(" ".join(note_cells))
-                record.update(
-                    note_label=clean_name(p["header"].cells[note_at]),
-                    note_printed=" ".join(c.strip() for c in note_raw) or None,
-                    note_text=text,
-                    note_kind=note_kind,
-                    grant_date=grant_date,
-                    grant_status=grant_status,
-                )
-            record["flags"] = ",".join(dict.fromkeys(flags)) or None
-            out.append(record)
-            if key == "execution_summary" and kind != "total" and item_key:
-                summary_rows.setdefault(item_key, row_id)
+        )
+    rate_at = columns.get("rate")
+    if rate_at is not None:
+        at = budget_at + (rate_at - columns["budget"])
+        rate = parse_value(cells[at] if at < len(cells) else "")
+        values.update(
+            rate_printed=(raw[at].strip() if at < len(raw) else "") or None,
+            rate_reported=rate.number,
+            rate_scale=rate.scale if rate.number is not None else None,
+            rate_flag=rate.flag,
+        )
+    note_at = columns.get("note")
+    if note_at is not None:
+        at = budget_at + (note_at - columns["budget"])
+        note_cells = [c for c in cells[at:] if c.strip()] if at < len(cells) else []
+        note_raw = [c for c in raw[at:] if c.strip()] if at < len(raw) else []
+        text, note_kind, grant_date, grant_status = _note(" ".join(note_cells))
+        values.update(
+            note_label=clean_name(p["header"].cells[note_at]),
+            note_printed=" ".join(c.strip() for c in note_raw) or None,
+            note_text=text,
+            note_kind=note_kind,
+            grant_date=grant_date,
+            grant_status=grant_status,
+        )
+    return values
+
+
+@dataclass
+class _Walk:
+    """Where a logical table's rows stand while they are read in order: its total row, the open
+    group (and the labels that close it), the group cell and strategic goal last printed, the last
+    item number."""
+
+    root_id: str | None = None
+    group_id: str | None = None
+    group_closers: tuple[str, ...] = ()
+    group_label_raw: str | None = None
+    group_name: str | None = None
+    goal: tuple[int, str] | None = None
+    next_goal: int | None = None
+    last_item_no: int | None = None
+
+    def place(self, row_id: str, item_key: str, totals, groups) -> tuple[str, int, str | None]:
+        """(row kind, level, parent row id) of the next row: the first total row is the root, a
+        group label opens a group (until one of its closers), anything else is an item."""
+        if self.root_id is None and item_key in totals:
+            self.root_id = row_id
+            return "total", 0, None
+        if item_key in groups:
+            self.group_id, self.group_closers = row_id, groups[item_key]
+            return "group", 1, self.root_id
+        if self.group_id and item_key in self.group_closers:
+            self.group_id, self.group_closers = None, ()
+        return "item", 2 if self.group_id else 1, self.group_id or self.root_id
+
+    def enter_group(self, group_cell: str, group_raw: str, goals: dict[int, str]) -> None:
+        """A 구분 cell printed: its label, and the strategic goal it names (the next one in TOC order
+        wins a near tie)."""
+        self.group_label_raw, self.group_name = group_raw.strip(), clean_name(group_cell)
+        self.goal = _goal(group_cell, goals, self.next_goal)
+        if self.goal:
+            self.next_goal = self.goal[0] + 1
+
+
+def _table_records(report: Report, logical: dict, prepared: list[dict], context: dict) -> list[dict]:
+    """The rows of one logical table: labels, groups (and the strategic goals they name in part III),
+    hierarchy (total -> group -> item) and values. `context`: the report's departments, total labels,
+    groups, summary rows (filled here from the summary table), the unit and as-of date in force."""
+    departments, totals, groups = context["departments"], context["totals"], context["groups"]
+    summary_rows, unit, key = context["summary_rows"], context["unit"], logical["key"]
+    numbered = _is_numbered([(p["cells"], p["budget_at"]) for p in prepared], totals)
+    goals = departments if any("group" in p["columns"] for p in prepared) else {}  # part III: goals
+    walk = _Walk(next_goal=min(goals) if goals else None)
+    out = []
+    for order, p in enumerate(prepared, start=1):
+        row, table, flags = p["row"], p["table"], p["flags"]
+        label_raw, item_no, name, group_cell, group_raw = _label(p, numbered)
+        item_key = squash(name or "")
+
+        row_id = f"t{table.table_no}:L{row.line_no}"
+        kind, level, parent = walk.place(row_id, item_key, totals, groups)
+        summary_row_id = summary_rows.get(context["summary_row_for"].get(key, "")) if kind == "total" else None
+        if walk.root_id is None:
+            flags.append("no_total_row")
+        if group_cell and kind != "total":
+            walk.enter_group(group_cell, group_raw, goals)
+        if kind == "item" and item_no is not None:
+            if walk.last_item_no is not None and item_no != walk.last_item_no + 1:
+                flags.append("item_no_gap")
+            walk.last_item_no = item_no
+        elif kind == "item" and numbered:
+            flags.append("item_no_missing")
+        dept = _department(name, departments) if name and kind == "item" else None
+        goal = walk.goal
+
+        record = {
+            "report_id": report.report_id,
+            "row_id": row_id,
+            "parent_row_id": parent,
+            "summary_row_id": summary_row_id,
+            "source_line": row.line_no,
+            "table_no": table.table_no,
+            "logical_table_no": logical["logical_table_no"],
+            "table_key": key,
+            "table_name": logical["name"],
+            "row_order": order,
+            "level": level,
+            "row_kind": kind,
+            "is_total": kind != "item",
+            "item_no": item_no,
+            "label_raw": label_raw,
+            "item_name": name,
+            "department_no": dept[0] if dept else None,
+            "department": dept[1] if dept else None,
+            "group_label_raw": walk.group_label_raw if kind != "total" else None,
+            "group_name": walk.group_name if kind != "total" else None,
+            "goal_no": goal[0] if goal and kind != "total" else None,
+            "goal_name": goal[1] if goal and kind != "total" else None,
+            "unit": unit,
+            "as_of": context["as_of"],
+        }
+        record.update(_values(p, unit, flags))
+        record["flags"] = ",".join(dict.fromkeys(flags)) or None
+        out.append(record)
+        if key == "execution_summary" and kind != "total" and item_key:
+            summary_rows.setdefault(item_key, row_id)
     return out
 
+
+def extract(report: Report) -> list[dict]:
+    words = header_words(report)
+    context = {
+        "departments": numbered_entries(report),
+        "totals": total_labels(report),
+        "groups": _groups(report),
+        "summary_row_for": _summary_row_for(report),
+        "summary_rows": {},  # squashed 총괄 label -> row_id
+        "unit": None,
+        "as_of": None,
+    }
+    out: list[dict] = []
+    for logical in execution_tables(report):
+        tables = [t for t, _, _ in logical["tables"]]
+        context["unit"] = _money_unit(tables, context["unit"])
+        context["as_of"] = next((t.as_of for t in tables if t.as_of), context["as_of"])
+        out.extend(_table_records(report, logical, _prepared_rows(logical, words), context))
+    return out
 
 EXTRACTOR = Extractor(
     table="budget_execution_lines",
