@@ -335,6 +335,93 @@ def _task_blocks(
     return blocks
 
 
+def _kpi_candidates(lines: list[Line], words: tuple[str, ...]) -> list[tuple[Line, KpiMatch]]:
+    """The lines of a task block that read as a KPI (footnotes, notes and table lines are not)."""
+    candidates: list[tuple[Line, KpiMatch]] = []
+    for line in lines:
+        if "\t" in line.raw or not line.text or line.bullet in ("※", "→", "➔", "⇒"):
+            continue
+        if line.bullet is None and line.indent == 0 and _FOOTNOTE_TEXT.match(line.text):
+            continue  # footnote text `3) IOL(...) : ...`
+        is_box = line.bullet == "□"
+        kpi = match_kpi(line.text, allow_status_only=is_box or line.bold, words=words)
+        if kpi:
+            candidates.append((line, kpi))
+    return candidates
+
+
+def _parent_style(line: Line, kpi: KpiMatch, styled: bool) -> str | None:
+    """How a KPI line that heads its own KPI is printed (box, bold, plain); None for a child line.
+    `styled`: the task prints its parents boxed or bold, so a plain dash line is a child."""
+    if line.bullet == "□":
+        return "box"
+    if line.bold:
+        return "bold"
+    if kpi.rate or "glued_parentheses" in kpi.flags or "status_only" in kpi.flags:
+        return "plain"
+    if not styled and line.bullet == "-" and line.indent == 0:
+        return "plain"
+    return None
+
+
+def _kpi_values(kpi: KpiMatch) -> tuple[dict, list[str]]:
+    """The printed target, actual, rate and status of a KPI line as row values, and its flags."""
+    flags = list(kpi.flags)
+    if kpi.target and kpi.aunit and kpi.tunit != kpi.aunit:
+        flags.append("unit_changed")
+    if kpi.tnote:
+        flags.append("target_note")
+    label, markers = split_markers(kpi.name)
+    values = dict(
+        label_raw=kpi.name,
+        name=label,
+        markers=",".join(markers) or None,
+        value_printed=kpi.value,
+        target_printed=f"{kpi.target}{kpi.tunit}" if kpi.target else None,
+        target=parse_number(kpi.target) if kpi.target else None,
+        target_unit=kpi.tunit,
+        target_note=kpi.tnote,
+        target_flag=None if kpi.target else "blank",
+        actual_printed=f"{kpi.actual}{kpi.aunit}" if kpi.actual else kpi.status,
+        actual=parse_number(kpi.actual) if kpi.actual else None,
+        actual_unit=kpi.aunit,
+        actual_flag=None if kpi.actual else "text",
+        rate_printed=f"{kpi.rate}%" if kpi.rate else None,
+        rate_reported=parse_number(kpi.rate) if kpi.rate else None,
+        status=kpi.status,
+        is_percentage_kpi=kpi.tunit == "%" or kpi.aunit == "%",
+    )
+    return values, flags
+
+
+def _child_row(report: Report, line: Line, kpi: KpiMatch, parent: dict | None, values: dict, flags: list[str],
+               task_code: str, child_seq: int, styled: bool) -> dict:
+    """A child KPI line: it adds to its parent when both have targets in the same unit family and
+    neither is a %-KPI. A child before any parent of its task is kept, flagged, keyed under 0."""
+    if parent is None:
+        return _row(report, line, row_id=f"L{line.no}", level=2, line_style="dash", kpi_seq=0,
+                    child_seq=child_seq, kpi_key=f"{task_code}:0.{child_seq}",
+                    flags=_flags(*flags, "no_parent"), adds_to_parent=False, **values)
+    parent_unit = parent["target_unit"] or parent["actual_unit"]
+    child_unit = kpi.tunit or kpi.aunit
+    if parent_unit and child_unit and parent_unit != child_unit:
+        flags.append("unit_differs_from_parent")
+    adds = (
+        parent["target"] is not None
+        and not parent["is_percentage_kpi"]
+        and not values["is_percentage_kpi"]
+        and kpi.target is not None
+        and unit_family(child_unit) == unit_family(parent_unit)
+    )
+    if line.indent == 0 and styled and line.bullet == "-" and parent["line_style"] == "bold":
+        flags.append("child_at_column0")
+    return _row(
+        report, line, row_id=f"L{line.no}", parent_row_id=parent["row_id"], level=2, line_style="dash",
+        kpi_seq=parent["kpi_seq"], child_seq=child_seq, kpi_key=f"{task_code}:{parent['kpi_seq']}.{child_seq}",
+        adds_to_parent=adds, flags=_flags(*flags), **values,
+    )
+
+
 def _task_header_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
     departments = numbered_entries(report)
     words = status_words(report)
@@ -345,62 +432,16 @@ def _task_header_rows(report: Report, first: int, last: int, part_lines: list[Li
         task_code = f"{dept_no}-{task_no}"
         title = next((_TASK_TITLE.match(ln.text).group(1).strip() for ln in lines[:4]
                       if not ln.bullet and _TASK_TITLE.match(ln.text)), None)
-        candidates: list[tuple[Line, KpiMatch]] = []
-        for line in lines:
-            if "\t" in line.raw or not line.text or line.bullet in ("※", "→", "➔", "⇒"):
-                continue
-            if line.bullet is None and line.indent == 0 and _FOOTNOTE_TEXT.match(line.text):
-                continue  # footnote text `3) IOL(...) : ...`
-            is_box = line.bullet == "□"
-            kpi = match_kpi(line.text, allow_status_only=is_box or line.bold, words=words)
-            if kpi:
-                candidates.append((line, kpi))
+        task = dict(layout="task_header", org_unit=departments.get(dept_no), org_unit_no=dept_no,
+                    task_code=task_code, task_title=title)
+        candidates = _kpi_candidates(lines, words)
         styled = any(ln.bullet == "□" or ln.bold for ln, _ in candidates)
         parent: dict | None = None
         kpi_seq = child_seq = 0
         for line, kpi in candidates:
-            glued = "glued_parentheses" in kpi.flags
-            if line.bullet == "□":
-                style = "box"
-            elif line.bold:
-                style = "bold"
-            elif kpi.rate or glued or "status_only" in kpi.flags:
-                style = "plain"
-            elif not styled and line.bullet == "-" and line.indent == 0:
-                style = "plain"
-            else:
-                style = None  # a child
-            label, markers = split_markers(kpi.name)
-            is_pct = kpi.tunit == "%" or kpi.aunit == "%"
-            flags = list(kpi.flags)
-            if kpi.target and kpi.aunit and kpi.tunit != kpi.aunit:
-                flags.append("unit_changed")
-            if kpi.tnote:
-                flags.append("target_note")
-            values = dict(
-                layout="task_header",
-                org_unit=departments.get(dept_no),
-                org_unit_no=dept_no,
-                task_code=task_code,
-                task_title=title,
-                label_raw=kpi.name,
-                name=label,
-                markers=",".join(markers) or None,
-                value_printed=kpi.value,
-                target_printed=f"{kpi.target}{kpi.tunit}" if kpi.target else None,
-                target=parse_number(kpi.target) if kpi.target else None,
-                target_unit=kpi.tunit,
-                target_note=kpi.tnote,
-                target_flag=None if kpi.target else "blank",
-                actual_printed=f"{kpi.actual}{kpi.aunit}" if kpi.actual else kpi.status,
-                actual=parse_number(kpi.actual) if kpi.actual else None,
-                actual_unit=kpi.aunit,
-                actual_flag=None if kpi.actual else "text",
-                rate_printed=f"{kpi.rate}%" if kpi.rate else None,
-                rate_reported=parse_number(kpi.rate) if kpi.rate else None,
-                status=kpi.status,
-                is_percentage_kpi=is_pct,
-            )
+            style = _parent_style(line, kpi, styled)
+            values, flags = _kpi_values(kpi)
+            values.update(task)
             if dept_no not in departments:
                 flags.append("org_unit_not_in_toc")
             if style:
@@ -417,29 +458,7 @@ def _task_header_rows(report: Report, first: int, last: int, part_lines: list[Li
             if kpi.rate:
                 flags.append("child_with_rate")
             child_seq += 1
-            if parent is None:  # a child line before any parent of its task: kept, flagged, keyed under 0
-                rows.append(_row(report, line, row_id=f"L{line.no}", level=2, line_style="dash", kpi_seq=0,
-                                 child_seq=child_seq, kpi_key=f"{task_code}:0.{child_seq}",
-                                 flags=_flags(*flags, "no_parent"), adds_to_parent=False, **values))
-                continue
-            parent_unit = parent["target_unit"] or parent["actual_unit"]
-            child_unit = kpi.tunit or kpi.aunit
-            if parent_unit and child_unit and parent_unit != child_unit:
-                flags.append("unit_differs_from_parent")
-            adds = (
-                parent["target"] is not None
-                and not parent["is_percentage_kpi"]
-                and not is_pct
-                and kpi.target is not None
-                and unit_family(child_unit) == unit_family(parent_unit)
-            )
-            if line.indent == 0 and style is None and styled and line.bullet == "-" and parent["line_style"] == "bold":
-                flags.append("child_at_column0")
-            rows.append(_row(
-                report, line, row_id=f"L{line.no}", parent_row_id=parent["row_id"], level=2, line_style="dash",
-                kpi_seq=parent["kpi_seq"], child_seq=child_seq, kpi_key=f"{task_code}:{parent['kpi_seq']}.{child_seq}",
-                adds_to_parent=adds, flags=_flags(*flags), **values,
-            ))
+            rows.append(_child_row(report, line, kpi, parent, values, flags, task_code, child_seq, styled))
     return rows
 
 
@@ -537,6 +556,98 @@ def _match_goal(text: str, goals: dict[int, str]) -> int | None:
     return None
 
 
+def _next_text_line(lines: list[Line], i: int) -> int | None:
+    for j in range(i + 1, len(lines)):
+        if not lines[j].is_blank:
+            return j
+    return None
+
+
+def _unwrapped(lines: list[Line], i: int, consumed: set[int]) -> tuple[str, bool]:
+    """The text of line i, joined with the next plain line when a bullet line without a value wraps
+    onto it (after a blank line); that line is then `consumed`. (text, whether it wrapped)."""
+    line, text = lines[i], lines[i].text
+    if line.bullet in ("○", "□", "-") and not _COLON.search(text):
+        nxt = _next_text_line(lines, i)
+        if nxt is not None and lines[nxt].bullet is None and not lines[nxt].heading \
+                and "\t" not in lines[nxt].raw and _COLON.search(lines[nxt].text):
+            consumed.add(nxt)
+            return f"{text} {lines[nxt].text}", True
+    return text, False
+
+
+def _outcome_level(line: Line, text: str, child_style: str | None) -> tuple[int, str] | None:
+    """(level, line style) of an outcome line: 1 a boxed or heading KPI, 2 its circle or column-0
+    dash children, 3 the details under them; None for any other line."""
+    if line.bullet == "□" or (line.heading and line.bullet is None and _COLON.search(text)):
+        return 1, ("box" if line.bullet == "□" else "heading")
+    if line.bullet == "○":
+        return 2, "circle"
+    if line.bullet == "-" and line.indent == 0 and child_style != "circle":
+        return 2, "dash"
+    if line.bullet == "-":
+        return 3, "detail"
+    return None
+
+
+def _outcome_parts(text: str, level: int, words: tuple[str, ...]) -> tuple[str, str | None, list, list, list]:
+    """(name as printed, value as printed, measures, period markers, item names) of an outcome line
+    `name : value`; a detail line without a colon counts the items it names with a count."""
+    parts = _COLON.split(text)
+    measures: list[Measure] = []
+    item_names: list[str] = []
+    periods: list[str] = []
+    name_raw, value_printed = text, None
+    if len(parts) == 2:
+        name_raw, value_printed = parts[0].strip(), parts[1].strip()
+        if _SCHEDULE.match(value_printed) or "접수" in value_printed:
+            measures = []  # a schedule or an application count, not an outcome
+        else:
+            measures, periods = parse_outcome_value(value_printed, words)
+            if level == 3:  # details count only when they carry quantities
+                measures = [m for m in measures if m.unit]
+    elif len(parts) == 1 and level == 3:
+        items = counted_items(text)
+        item_names = [name for name, _ in items]
+        measures = [measure for _, measure in items]
+        value_printed = ", ".join(m.printed for m in measures) or None
+    # else: two or more ' : ' -> not an outcome
+    return name_raw, value_printed, measures, periods, item_names
+
+
+def _measure_rows(report: Report, line: Line, measures: list[Measure], up_rows: list[dict], flags: list[str],
+                  names: tuple[str, str, list[str], list[str]], kpi_key: str, common: dict) -> list[dict]:
+    """One row per measure of an outcome line, each under the row above it with the same unit (else
+    the first one, flagged); it adds to that row only in the same unit. `names`: (name as printed,
+    label, markers, item names); `common`: the values every measure's row shares."""
+    name_raw, label, markers, item_names = names
+    created: list[dict] = []
+    for seq, measure in enumerate(measures, start=1):
+        row_id = f"L{line.no}" if len(measures) == 1 else f"L{line.no}#{seq}"
+        same_unit = next((r for r in up_rows if measure.unit and r["actual_unit"] == measure.unit), None)
+        up = same_unit or (up_rows[0] if up_rows else None)
+        adds = same_unit is not None and measure.number is not None and up["actual"] is not None
+        mflags = list(flags) + measure.flags
+        if up is not None and measure.unit and same_unit is None:
+            mflags.append("unit_not_in_parent")
+        item_label, item_markers = (label, markers)
+        if len(item_names) == len(measures) and len(measures) > 1:
+            item_label, item_markers = split_markers(item_names[seq - 1], periods=True)
+        elif item_names:
+            item_label, item_markers = split_markers(item_names[0], periods=True)
+        created.append(_row(
+            report, line, row_id=row_id, parent_row_id=up["row_id"] if up else None, measure_seq=seq,
+            kpi_key=kpi_key + (f"#{seq}" if len(measures) > 1 else ""),
+            label_raw=item_names[seq - 1] if len(item_names) == len(measures) else name_raw,
+            name=item_label, markers=",".join(item_markers) or None, target_flag="blank",
+            actual_printed=measure.printed, actual=measure.number, actual_unit=measure.unit,
+            actual_flag=None if measure.number is not None else ("text" if measure.status else "blank"),
+            status=measure.status, is_percentage_kpi=measure.unit == "%",
+            adds_to_parent=adds, flags=_flags(*mflags), **common,
+        ))
+    return created
+
+
 def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[Line] | None = None) -> list[dict]:
     goals = numbered_entries(report)
     words = status_words(report)
@@ -552,19 +663,13 @@ def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[L
     child_style: str | None = None  # 'circle' | 'dash' | None
     consumed: set[int] = set()
 
-    def next_text_line(i: int) -> int | None:
-        for j in range(i + 1, len(lines)):
-            if not lines[j].is_blank:
-                return j
-        return None
-
     for i, line in enumerate(lines):
         if i in consumed or line.is_blank or "\t" in line.raw or set(line.text) <= {"-"}:
             continue
         text = line.text
         if line.heading and not line.bullet:
             number = _match_goal(text, goals)
-            nxt = next_text_line(i)
+            nxt = _next_text_line(lines, i)
             if number is None and nxt is not None and squash(lines[nxt].text) == "여건":
                 number = (goal_no or 0) + 1
             if number is not None and not _TASK_HEADING.match(text) and not _COLON.search(text):
@@ -580,55 +685,14 @@ def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[L
                 continue
         if not in_tasks or line.bullet in ("※", "→", "➔", "⇒", "*"):
             continue
-        # a bullet line without a value may wrap onto the next plain line (after a blank line)
-        if line.bullet in ("○", "□", "-") and not _COLON.search(text):
-            nxt = next_text_line(i)
-            if nxt is not None and lines[nxt].bullet is None and not lines[nxt].heading \
-                    and "\t" not in lines[nxt].raw and _COLON.search(lines[nxt].text):
-                text = f"{text} {lines[nxt].text}"
-                consumed.add(nxt)
-                wrapped = True
-            else:
-                wrapped = False
-        else:
-            wrapped = False
-        is_parent = line.bullet == "□" or (line.heading and line.bullet is None and _COLON.search(text))
-        is_circle = line.bullet == "○"
-        if is_parent:
-            level, style = 1, ("box" if line.bullet == "□" else "heading")
-        elif is_circle:
-            level, style = 2, "circle"
-        elif line.bullet == "-" and line.indent == 0 and child_style != "circle":
-            level, style = 2, "dash"
-        elif line.bullet == "-":
-            level, style = 3, "detail"
-        else:
+        text, wrapped = _unwrapped(lines, i, consumed)
+        placed = _outcome_level(line, text, child_style)
+        if placed is None:
             continue
-        if level == 2:
-            child_style = style
-        if level == 1:
-            child_style = None
-        parts = _COLON.split(text)
-        flags: list[str] = ["wrapped"] if wrapped else []
-        measures: list[Measure] = []
-        item_names: list[str] = []
-        periods: list[str] = []
-        name_raw = text
-        value_printed = None
-        if len(parts) == 2:
-            name_raw, value_printed = parts[0].strip(), parts[1].strip()
-            if _SCHEDULE.match(value_printed) or "접수" in value_printed:
-                measures = []  # a schedule or an application count, not an outcome
-            else:
-                measures, periods = parse_outcome_value(value_printed, words)
-                if level == 3:  # details count only when they carry quantities
-                    measures = [m for m in measures if m.unit]
-        elif len(parts) == 1 and level == 3:
-            items = counted_items(text)
-            item_names = [name for name, _ in items]
-            measures = [measure for _, measure in items]
-            value_printed = ", ".join(m.printed for m in measures) or None
-        # else: two or more ' : ' -> not an outcome
+        level, style = placed
+        if level < 3:  # details keep the style of the children above them
+            child_style = style if level == 2 else None
+        name_raw, value_printed, measures, periods, item_names = _outcome_parts(text, level, words)
         if level == 1:
             kpi_seq += 1
             child_seq = 0
@@ -647,37 +711,16 @@ def _goal_heading_rows(report: Report, first: int, last: int, part_lines: list[L
         position = {1: f"{kpi_seq}", 2: f"{kpi_seq}.{child_seq}", 3: f"{kpi_seq}.{child_seq}.{detail_seq}"}[level]
         task_code = f"{goal_no}-{task_no}"
         up_rows = {1: [], 2: parent_rows, 3: child_rows}[level]
+        flags = ["wrapped"] if wrapped else []
         if level > 1 and not up_rows:
             flags.append("no_parent")
-        created: list[dict] = []
-        for seq, measure in enumerate(measures, start=1):
-            row_id = f"L{line.no}" if len(measures) == 1 else f"L{line.no}#{seq}"
-            same_unit = next((r for r in up_rows if measure.unit and r["actual_unit"] == measure.unit), None)
-            up = same_unit or (up_rows[0] if up_rows else None)
-            adds = same_unit is not None and measure.number is not None and up["actual"] is not None
-            mflags = list(flags) + measure.flags
-            if up is not None and measure.unit and same_unit is None:
-                mflags.append("unit_not_in_parent")
-            item_label, item_markers = (label, markers)
-            if len(item_names) == len(measures) and len(measures) > 1:
-                item_label, item_markers = split_markers(item_names[seq - 1], periods=True)
-            elif item_names:
-                item_label, item_markers = split_markers(item_names[0], periods=True)
-            created.append(_row(
-                report, line, row_id=row_id, parent_row_id=up["row_id"] if up else None,
-                layout="goal_heading", level=level, line_style=style, goal_no=goal_no,
-                goal_name=goals.get(goal_no), task_code=task_code, task_title=task_title,
-                kpi_seq=kpi_seq, child_seq=child_seq if level > 1 else None,
-                detail_seq=detail_seq if level == 3 else None, measure_seq=seq,
-                kpi_key=f"{task_code}:{position}" + (f"#{seq}" if len(measures) > 1 else ""),
-                label_raw=item_names[seq - 1] if len(item_names) == len(measures) else name_raw,
-                name=item_label, markers=",".join(item_markers) or None,
-                value_printed=value_printed, target_flag="blank",
-                actual_printed=measure.printed, actual=measure.number, actual_unit=measure.unit,
-                actual_flag=None if measure.number is not None else ("text" if measure.status else "blank"),
-                status=measure.status, is_percentage_kpi=measure.unit == "%",
-                adds_to_parent=adds, flags=_flags(*mflags),
-            ))
+        common = dict(
+            layout="goal_heading", level=level, line_style=style, goal_no=goal_no, goal_name=goals.get(goal_no),
+            task_code=task_code, task_title=task_title, kpi_seq=kpi_seq, child_seq=child_seq if level > 1 else None,
+            detail_seq=detail_seq if level == 3 else None, value_printed=value_printed,
+        )
+        created = _measure_rows(report, line, measures, up_rows, flags, (name_raw, label, markers, item_names),
+                                f"{task_code}:{position}", common)
         rows.extend(created)
         if level == 1:
             parent_rows = created
