@@ -10,47 +10,9 @@ with lines as (
     where {{ in_selected_reports('report_id') }}
 )
 
+-- staging's columns, then the rate computed here
 select
-    report_id,
-    row_id,
-    parent_row_id,
-    summary_row_id,
-    source_line,
-    table_no,
-    logical_table_no,
-    table_key,
-    table_name,
-    row_order,
-    item_level,
-    row_kind,
-    is_total,
-    item_no,
-    label_raw,
-    item_name,
-    department_no,
-    department,
-    group_label_raw,
-    group_name,
-    goal_no,
-    goal_name,
-    unit,
-    as_of,
-    budget_printed,
-    budget,
-    budget_won,
-    budget_flag,
-    executed_printed,
-    executed,
-    executed_won,
-    executed_flag,
-    balance_printed,
-    balance,
-    balance_won,
-    balance_flag,
-    rate_printed,
-    rate_reported,
-    rate_scale,
-    rate_flag,
+    *,
     case
         when budget_won is not null and budget_won <> 0 and executed_won is not null
             then cast(
@@ -59,12 +21,5 @@ select
                     'cast(budget_won as ' ~ wide_integer() ~ ')'
                 ) }} as decimal(38, 0)
             ) * 0.0001
-    end as rate_computed,
-    note_label,
-    note_printed,
-    note_text,
-    note_kind,
-    grant_date,
-    grant_status,
-    flags
+    end as rate_computed
 from lines

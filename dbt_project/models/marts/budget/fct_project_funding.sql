@@ -24,31 +24,10 @@ children as (
     group by report_id, parent_row_id
 )
 
+-- staging's columns, then the checks computed here
 select
-    l.report_id,
-    l.row_id,
-    l.parent_row_id,
-    l.source_line,
-    l.table_no,
-    l.source_kind,
-    l.row_kind,
-    l.project_no,
-    l.project_name_raw,
-    l.project_name,
-    l.org_unit_printed,
-    l.org_unit,
-    l.org_unit_no,
-    l.label_raw,
-    l.label,
-    l.basis,
-    l.funding_source,
-    l.funding_source_en,
-    l.amount_printed,
-    l.amount,
-    l.unit,
-    l.amount_won,
+    l.*,
     l.amount_won = l.amount * {{ won_per_unit('l.unit') }} as is_won_consistent,
-    l.value_flag,
     coalesce(c.children_count, 0) as children_count,
     c.children_amount_won,
     case
@@ -62,27 +41,14 @@ select
         when l.amount_won = c.children_amount_won then 'ok'
         else 'mismatch'
     end as sum_check,
-    l.item_count_printed,
     case
         when l.item_count_printed is not null
             then l.item_count_printed = coalesce(c.children_count, 0)
     end as is_item_count_consistent,
-    l.period_printed,
-    l.period_start,
-    l.period_end,
-    l.period_precision,
-    l.period_count_printed,
-    l.period_count_unit,
-    l.period_count_computed,
     case
         when l.period_count_printed is not null and l.period_count_computed is not null
             then l.period_count_printed = l.period_count_computed
-    end as is_period_count_consistent,
-    l.lead_ministry,
-    l.lead_agency,
-    l.agencies,
-    l.flags,
-    l.line_text
+    end as is_period_count_consistent
 from lines as l
 left join children as c
     on l.report_id = c.report_id and l.row_id = c.parent_row_id
