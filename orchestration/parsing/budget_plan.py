@@ -218,6 +218,74 @@ def _tree_children(tree: dict[str, tuple[str, ...]], item: str, totals: frozense
     return tree.get("계" if item in totals else item, ())
 
 
+def _plan_columns(table: Table, labels: list[str], departments: dict[int, str], totals: frozenset[str]) -> list[dict]:
+    """The value columns of a plan table: the 계 column, or the department (org unit) each header names."""
+    columns = []
+    for index, column_label in enumerate(labels, start=1):
+        is_total_col = squash(column_label) in totals
+        match = None if is_total_col else match_department(column_label, departments)
+        columns.append(
+            {
+                "index": index,
+                "label": column_label,
+                "is_total": is_total_col,
+                "org_unit": match[1] if match else (None if is_total_col else clean_name(column_label)),
+                "org_unit_no": match[0] if match else None,
+                "flag": None if is_total_col or match else "org_unit_not_in_toc",
+                "unit": _money_unit(table, column_label),
+            }
+        )
+    return columns
+
+
+def _placed_rows(table: Table, header: Row, width: int, tree: dict, root: str, totals: frozenset[str]) -> list[dict]:
+    """The data rows of a plan table placed on the report's item tree: a stack of open
+    (item, line_row_id, path) from the root down; an item the tree does not know stays beside the
+    previous row, flagged."""
+    placed: list[dict] = []
+    stack: list[tuple[str, str, str]] = []
+    for row in table.rows:
+        if row.role != "data" or row is header or not any(c.strip() for c in row.cells):
+            continue
+        label_raw, label, values, raw_values, flags = _split_row(row, width)
+        item = squash(label)
+        line_row_id = f"t{table.table_no}:L{row.line_no}"
+        parent = None
+        if item in totals and not stack:
+            path = root
+        else:
+            depth = len(stack)
+            while depth and item not in _tree_children(tree, stack[depth - 1][0], totals):
+                depth -= 1
+            if depth:
+                parent = stack[depth - 1]
+                stack = stack[:depth]
+            elif stack:  # not in the tree: keep it beside the previous row, flagged
+                flags.append("item_not_in_tree")
+                if len(stack) > 1:
+                    stack = stack[:-1]
+                parent = stack[-1]
+            else:
+                flags.append("item_not_in_tree")
+            path = f"{parent[2]}/{label}" if parent else label
+        stack.append((item, line_row_id, path))
+        placed.append(
+            {
+                "row": row,
+                "line_row_id": line_row_id,
+                "parent_line": parent[1] if parent else None,
+                "label_raw": label_raw,
+                "label": label,
+                "path": path,
+                "level": len(stack) - 1,
+                "values": values,
+                "raw_values": raw_values,
+                "flags": flags,
+            }
+        )
+    return placed
+
+
 def org_unit_budget_rows(report: Report) -> list[dict]:
     """One row per value cell of every 수입예산 / 지출예산 table by department."""
     departments = numbered_entries(report)
@@ -230,67 +298,9 @@ def org_unit_budget_rows(report: Report) -> list[dict]:
     for table, kind, header, labels in org_unit_tables(report):
         seen[kind] = seen.get(kind, 0) + 1
         occurrence = seen[kind]
-        tree = trees[kind]
         year = table_fiscal_year(table, report_year)
-        width = len(labels)
-        columns = []
-        for index, column_label in enumerate(labels, start=1):
-            is_total_col = squash(column_label) in totals
-            match = None if is_total_col else match_department(column_label, departments)
-            columns.append(
-                {
-                    "index": index,
-                    "label": column_label,
-                    "is_total": is_total_col,
-                    "org_unit": match[1] if match else (None if is_total_col else clean_name(column_label)),
-                    "org_unit_no": match[0] if match else None,
-                    "flag": None if is_total_col or match else "org_unit_not_in_toc",
-                    "unit": _money_unit(table, column_label),
-                }
-            )
-
-        # Place rows on the tree: a stack of open (item, line_row_id, path) from the root down.
-        placed: list[dict] = []
-        stack: list[tuple[str, str, str]] = []
-        for row in table.rows:
-            if row.role != "data" or row is header or not any(c.strip() for c in row.cells):
-                continue
-            label_raw, label, values, raw_values, flags = _split_row(row, width)
-            item = squash(label)
-            line_row_id = f"t{table.table_no}:L{row.line_no}"
-            parent = None
-            if item in totals and not stack:
-                path = roots[kind]
-            else:
-                depth = len(stack)
-                while depth and item not in _tree_children(tree, stack[depth - 1][0], totals):
-                    depth -= 1
-                if depth:
-                    parent = stack[depth - 1]
-                    stack = stack[:depth]
-                elif stack:  # not in the tree: keep it beside the previous row, flagged
-                    flags.append("item_not_in_tree")
-                    if len(stack) > 1:
-                        stack = stack[:-1]
-                    parent = stack[-1]
-                else:
-                    flags.append("item_not_in_tree")
-                path = f"{parent[2]}/{label}" if parent else label
-            stack.append((item, line_row_id, path))
-            placed.append(
-                {
-                    "row": row,
-                    "line_row_id": line_row_id,
-                    "parent_line": parent[1] if parent else None,
-                    "label_raw": label_raw,
-                    "label": label,
-                    "path": path,
-                    "level": len(stack) - 1,
-                    "values": values,
-                    "raw_values": raw_values,
-                    "flags": flags,
-                }
-            )
+        columns = _plan_columns(table, labels, departments, totals)
+        placed = _placed_rows(table, header, len(labels), trees[kind], roots[kind], totals)
         parents = {p["parent_line"] for p in placed if p["parent_line"]}
 
         for p in placed:
