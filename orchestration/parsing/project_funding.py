@@ -30,7 +30,7 @@ from decimal import Decimal
 from .extractors import Extractor
 from .periods import full_year
 from .profiles import total_labels
-from .reader import ROMAN, Report, Table
+from .reader import ROMAN, Report, Row, Table
 from .structure import match_department, numbered_entries
 from .values import UNIT_FACTORS, clean_name, memoize, parse_value, squash, strip_html, strip_markup, to_won
 
@@ -688,102 +688,122 @@ def _header_unit(cell: str) -> str | None:
     return None
 
 
+def _project_columns(table: Table) -> tuple[int, int, int, int, int | None, str | None] | None:
+    """(번호, 사업명, 사업기간, 사업비, 주관부처 column index, money unit) of a project table; None for
+    any other table."""
+    header = table.header[0].cells
+    squashed = [squash(c) for c in header]
+    i_no = _key_index(squashed, "번호")
+    i_name = _key_index(squashed, "사업명") if i_no is not None else None
+    i_period = _key_index(squashed, "사업기간") if i_name is not None else None
+    i_amount = _key_index(squashed, "사업비") if i_period is not None else None
+    if None in (i_no, i_name, i_period, i_amount):
+        return None
+    i_ministry = _key_index(squashed, "주관부처", "주관기관")
+    unit = _header_unit(header[i_amount])
+    if unit is None:
+        money = [u for u in table.units if u in UNIT_FACTORS]
+        unit = money[0] if money else None
+    return i_no, i_name, i_period, i_amount, i_ministry, unit
+
+
+def _fitted_cells(row: Row, width: int) -> tuple[list[str], list[str]]:
+    """A row's cells fitted to the header's width (trailing blanks dropped, then padded or cut), and
+    its flags."""
+    cells = list(row.cells)
+    flags: list[str] = []
+    while len(cells) > width and not cells[-1]:
+        cells.pop()
+    if len(cells) != width:
+        flags.append("cell_count_mismatch")
+        cells = (cells + [""] * width)[:width]
+    return cells, flags
+
+
 def _project_tables(report: Report) -> list[dict]:
     totals = total_labels(report)
     rows: list[dict] = []
     for table in report.tables:
-        if not table.header:
-            continue
-        header = table.header[0].cells
-        squashed = [squash(c) for c in header]
-        i_no = _key_index(squashed, "번호")
-        i_name = _key_index(squashed, "사업명") if i_no is not None else None
-        i_period = _key_index(squashed, "사업기간") if i_name is not None else None
-        i_amount = _key_index(squashed, "사업비") if i_period is not None else None
-        if None in (i_no, i_name, i_period, i_amount):
-            continue
-        i_ministry = _key_index(squashed, "주관부처", "주관기관")
-        unit = _header_unit(header[i_amount])
-        if unit is None:
-            money = [u for u in table.units if u in UNIT_FACTORS]
-            unit = money[0] if money else None
-        width = len(header)
-        total_id: str | None = None
-        pending: list[dict] = []
-        table_rows: list[dict] = []
-        for row in table.rows:
-            if row.role != "data":
-                continue
-            cells = list(row.cells)
-            flags: list[str] = []
-            while len(cells) > width and not cells[-1]:
-                cells.pop()
-            if len(cells) != width:
-                flags.append("cell_count_mismatch")
-                cells = (cells + [""] * width)[:width]
-            first = cells[i_no]
-            value = parse_value(cells[i_amount])
-            row_id = f"t{table.table_no}:L{row.line_no}"
-            won = _won(value.number, unit)
-            base = dict(
-                row_id=row_id,
-                source_line=row.line_no,
-                table_no=table.table_no,
-                source_kind="project_table",
-                basis="secured",
-                funding_source="합계",
-                funding_source_en="total",
-                amount_printed=cells[i_amount],
-                amount=value.number,
-                unit=unit,
-                amount_won=won,
-                value_flag=value.flag,
-                line_text=row.raw_text,
-            )
-            key = squash(first)
-            subtotal = _SUBTOTAL.match(clean_name(first)) if first else None
-            if key in totals:
-                total_id = row_id
-                data = _row(report, row_kind="total", label_raw=first, label=clean_name(first), **base)
-                for earlier in table_rows:
-                    if earlier["row_kind"] == "subtotal" and earlier["parent_row_id"] is None:
-                        earlier["parent_row_id"] = row_id
-            elif subtotal:
-                dept = subtotal.group("name").strip()
-                data = _row(
-                    report, row_kind="subtotal", label_raw=first, label=clean_name(first), org_unit_printed=dept,
-                    org_unit=clean_name(dept), item_count_printed=int(subtotal.group("n")), parent_row_id=total_id,
-                    **base,
-                )
-                for item in pending:
-                    item["parent_row_id"] = row_id
-                    item["org_unit_printed"], item["org_unit"] = dept, clean_name(dept)
-                pending = []
-            elif re.fullmatch(r"\d+", first):
-                period = parse_period(cells[i_period])
-                if period is None and cells[i_period]:
-                    flags.append("period_unparsed")
-                data = _row(
-                    report, row_kind="project", project_no=int(first), label_raw=cells[i_name],
-                    label=clean_name(cells[i_name]), project_name_raw=cells[i_name],
-                    project_name=clean_name(cells[i_name]),
-                    lead_ministry=(cells[i_ministry] or None) if i_ministry is not None else None,
-                    **base, **_period_fields(period),
-                )
-                pending.append(data)
-            else:
-                continue
-            if won is not None and won != won.to_integral_value():
-                flags.append("won_not_integral")
-            data["flags"] = ",".join(flags) or None
-            if data["row_kind"] == "total":
-                data["lead_ministry"] = None
-            table_rows.append(data)
-        for item in pending:  # projects after the last subtotal belong to no printed subtotal
-            item["parent_row_id"] = total_id
-            item["flags"] = ",".join(filter(None, [item["flags"], "no_subtotal"]))
-        rows.extend(table_rows)
+        columns = _project_columns(table) if table.header else None
+        if columns is not None:
+            rows.extend(_project_table_rows(report, table, columns, totals))
     return rows
+
+
+def _project_table_rows(report: Report, table: Table, columns: tuple, totals: frozenset[str]) -> list[dict]:
+    """The total, department subtotals (N건) and numbered projects of one project table: a project
+    goes under the subtotal printed after it, a subtotal under the total (printed before or after)."""
+    i_no, i_name, i_period, i_amount, i_ministry, unit = columns
+    width = len(table.header[0].cells)
+    total_id: str | None = None
+    pending: list[dict] = []
+    table_rows: list[dict] = []
+    for row in table.rows:
+        if row.role != "data":
+            continue
+        cells, flags = _fitted_cells(row, width)
+        first = cells[i_no]
+        value = parse_value(cells[i_amount])
+        row_id = f"t{table.table_no}:L{row.line_no}"
+        won = _won(value.number, unit)
+        base = dict(
+            row_id=row_id,
+            source_line=row.line_no,
+            table_no=table.table_no,
+            source_kind="project_table",
+            basis="secured",
+            funding_source="합계",
+            funding_source_en="total",
+            amount_printed=cells[i_amount],
+            amount=value.number,
+            unit=unit,
+            amount_won=won,
+            value_flag=value.flag,
+            line_text=row.raw_text,
+        )
+        key = squash(first)
+        subtotal = _SUBTOTAL.match(clean_name(first)) if first else None
+        if key in totals:
+            total_id = row_id
+            data = _row(report, row_kind="total", label_raw=first, label=clean_name(first), **base)
+            for earlier in table_rows:
+                if earlier["row_kind"] == "subtotal" and earlier["parent_row_id"] is None:
+                    earlier["parent_row_id"] = row_id
+        elif subtotal:
+            dept = subtotal.group("name").strip()
+            data = _row(
+                report, row_kind="subtotal", label_raw=first, label=clean_name(first), org_unit_printed=dept,
+                org_unit=clean_name(dept), item_count_printed=int(subtotal.group("n")), parent_row_id=total_id,
+                **base,
+            )
+            for item in pending:
+                item["parent_row_id"] = row_id
+                item["org_unit_printed"], item["org_unit"] = dept, clean_name(dept)
+            pending = []
+        elif re.fullmatch(r"\d+", first):
+            period = parse_period(cells[i_period])
+            if period is None and cells[i_period]:
+                flags.append("period_unparsed")
+            data = _row(
+                report, row_kind="project", project_no=int(first), label_raw=cells[i_name],
+                label=clean_name(cells[i_name]), project_name_raw=cells[i_name],
+                project_name=clean_name(cells[i_name]),
+                lead_ministry=(cells[i_ministry] or None) if i_ministry is not None else None,
+                **base, **_period_fields(period),
+            )
+            pending.append(data)
+        else:
+            continue
+        if won is not None and won != won.to_integral_value():
+            flags.append("won_not_integral")
+        data["flags"] = ",".join(flags) or None
+        if data["row_kind"] == "total":
+            data["lead_ministry"] = None
+        table_rows.append(data)
+    for item in pending:  # projects after the last subtotal belong to no printed subtotal
+        item["parent_row_id"] = total_id
+        item["flags"] = ",".join(filter(None, [item["flags"], "no_subtotal"]))
+    return table_rows
 
 
 # ---------------------------------------------------------------------------------------------
