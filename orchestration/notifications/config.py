@@ -132,6 +132,12 @@ def config_path() -> Path:
     return Path(explicit) if explicit else paths().home / "notifications.yaml"
 
 
+def _pick(env, key: str, yaml_value=None):
+    """The environment's value of `key` when set and not empty, else the file's."""
+    value = env.get(key)
+    return value if value not in (None, "") else yaml_value
+
+
 def load_config(env: dict | None = None) -> NotificationConfig:
     """Merge the YAML file (if any) and the environment (which wins)."""
     env = os.environ if env is None else env
@@ -143,48 +149,59 @@ def load_config(env: dict | None = None) -> NotificationConfig:
             raise ConfigError(f"{path}: expected a mapping at the top level")
         raw = _expand(raw)
 
-    def pick(key: str, yaml_value=None):
-        value = env.get(key)
-        return value if value not in (None, "") else yaml_value
-
     home = paths().home
     outbox_cfg = raw.get("outbox") or {}
-    outbox = Path(pick("BUDGET_RECON_OUTBOX", outbox_cfg.get("path")) or home / "outbox" / "notifications.jsonl")
+    outbox = Path(_pick(env, "BUDGET_RECON_OUTBOX", outbox_cfg.get("path")) or home / "outbox" / "notifications.jsonl")
     retry_cfg = raw.get("retry") or {}
     retry = RetryPolicy(
-        attempts=max(1, int(pick("BUDGET_RECON_NOTIFY_ATTEMPTS", retry_cfg.get("attempts", 3)))),
-        backoff_seconds=float(pick("BUDGET_RECON_NOTIFY_BACKOFF_SECONDS", retry_cfg.get("backoff_seconds", 1.0))),
+        attempts=max(1, int(_pick(env, "BUDGET_RECON_NOTIFY_ATTEMPTS", retry_cfg.get("attempts", 3)))),
+        backoff_seconds=float(_pick(env, "BUDGET_RECON_NOTIFY_BACKOFF_SECONDS", retry_cfg.get("backoff_seconds", 1.0))),
         max_backoff_seconds=float(retry_cfg.get("max_backoff_seconds", 30.0)),
     )
-    config = NotificationConfig(
+    return NotificationConfig(
         outbox=outbox,
-        dagster_url=pick("DAGSTER_WEBSERVER_URL", raw.get("dagster_url")) or DEFAULT_DAGSTER_URL,
-        discrepancy_base_url=pick("BUDGET_RECON_DISCREPANCY_BASE_URL", raw.get("discrepancy_base_url")),
-        timeout_seconds=float(pick("BUDGET_RECON_NOTIFY_TIMEOUT_SECONDS", raw.get("timeout_seconds", 10.0))),
-        total_timeout_seconds=float(pick("BUDGET_RECON_NOTIFY_TOTAL_SECONDS", raw.get("total_timeout_seconds", 60.0))),
+        dagster_url=_pick(env, "DAGSTER_WEBSERVER_URL", raw.get("dagster_url")) or DEFAULT_DAGSTER_URL,
+        discrepancy_base_url=_pick(env, "BUDGET_RECON_DISCREPANCY_BASE_URL", raw.get("discrepancy_base_url")),
+        timeout_seconds=float(_pick(env, "BUDGET_RECON_NOTIFY_TIMEOUT_SECONDS", raw.get("timeout_seconds", 10.0))),
+        total_timeout_seconds=float(
+            _pick(env, "BUDGET_RECON_NOTIFY_TOTAL_SECONDS", raw.get("total_timeout_seconds", 60.0))
+        ),
         retry=retry,
+        slack=_slack_channels(raw, env),
+        email=_email_channels(raw, env),
+        webhooks=_webhook_channels(raw, env),
         source=path if path.is_file() else None,
     )
 
-    # Slack incoming webhooks
+
+def _slack_channels(raw: dict, env) -> list[SlackConfig]:
+    """Slack incoming webhooks: the file's `slack` entries, the first one's URL and channel from the
+    environment when set there."""
     slack_items = _as_list(raw.get("slack"))
     if env.get("BUDGET_RECON_SLACK_WEBHOOK_URL"):
         base = slack_items[0] if slack_items else {}
         slack_items = [dict(base, webhook_url=env["BUDGET_RECON_SLACK_WEBHOOK_URL"])] + slack_items[1:]
+    channels = []
     for i, item in enumerate(slack_items):
         if not item.get("webhook_url"):
             raise ConfigError("slack: webhook_url is required")
-        config.slack.append(
+        channels.append(
             SlackConfig(
                 webhook_url=item["webhook_url"],
-                channel=pick("BUDGET_RECON_SLACK_CHANNEL", item.get("channel")) if i == 0 else item.get("channel"),
+                channel=(
+                    _pick(env, "BUDGET_RECON_SLACK_CHANNEL", item.get("channel")) if i == 0 else item.get("channel")
+                ),
                 username=item.get("username"),
                 max_rows=int(item.get("max_rows", 20)),
                 name="slack" if i == 0 else f"slack[{i}]",
             )
         )
+    return channels
 
-    # Email (SMTP)
+
+def _email_channels(raw: dict, env) -> list[EmailConfig]:
+    """Email (SMTP): the file's `email` entries, the first one's server, account and recipients
+    overridden by the environment."""
     email_items = _as_list(raw.get("email"))
     if env.get("BUDGET_RECON_SMTP_HOST") or (email_items and any(
         env.get(k) for k in ("BUDGET_RECON_SMTP_USER", "BUDGET_RECON_SMTP_PASSWORD", "BUDGET_RECON_EMAIL_TO")
@@ -202,6 +219,7 @@ def load_config(env: dict | None = None) -> NotificationConfig:
         }
         base.update({k: v for k, v in overrides.items() if v})
         email_items = [base] + email_items[1:]
+    channels = []
     for i, item in enumerate(email_items):
         security = str(item.get("security", "starttls")).lower()
         if security not in ("starttls", "ssl", "none"):
@@ -212,7 +230,7 @@ def load_config(env: dict | None = None) -> NotificationConfig:
         password = item.get("password")
         if not password and item.get("password_env"):
             password = env.get(item["password_env"])
-        config.email.append(
+        channels.append(
             EmailConfig(
                 host=item["host"],
                 port=int(item["port"]) if item.get("port") else None,
@@ -227,12 +245,17 @@ def load_config(env: dict | None = None) -> NotificationConfig:
                 name="email" if i == 0 else f"email[{i}]",
             )
         )
+    return channels
 
-    # Generic JSON webhooks
+
+def _webhook_channels(raw: dict, env) -> list[WebhookConfig]:
+    """Generic JSON webhooks: the file's `webhook` entries, the first one's URL and bearer token from
+    the environment when set there."""
     hook_items = _as_list(raw.get("webhook"))
     if env.get("BUDGET_RECON_WEBHOOK_URL"):
         base = hook_items[0] if hook_items else {}
         hook_items = [dict(base, url=env["BUDGET_RECON_WEBHOOK_URL"])] + hook_items[1:]
+    channels = []
     for i, item in enumerate(hook_items):
         if not item.get("url"):
             raise ConfigError("webhook: url is required")
@@ -240,7 +263,7 @@ def load_config(env: dict | None = None) -> NotificationConfig:
         token = env.get("BUDGET_RECON_WEBHOOK_TOKEN") if i == 0 else None
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        config.webhooks.append(
+        channels.append(
             WebhookConfig(
                 url=item["url"],
                 headers=headers,
@@ -248,4 +271,4 @@ def load_config(env: dict | None = None) -> NotificationConfig:
                 name="webhook" if i == 0 else f"webhook[{i}]",
             )
         )
-    return config
+    return channels
