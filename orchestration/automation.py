@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 from dataclasses import asdict
+from pathlib import Path
 
 import dagster as dg
 
@@ -100,6 +101,58 @@ def _load_cursor(raw: str | None) -> dict | None:
     return cursor if isinstance(cursor, dict) and isinstance(cursor.get("reports"), dict) else None
 
 
+def _scan_entries(context, entries: list, reports_dir: Path, known: dict, first: bool, partitions: set[str]):
+    """Each registered report's state for the cursor (file sha256, registry entry, run count) and a
+    run request when it is new or changed; on the first evaluation a report that has a partition
+    already is adopted without a run. Returns (state, run requests, new partitions, adopted, notes)."""
+    state: dict[str, dict] = {}
+    run_requests, new_partitions, adopted, notes = [], [], [], []
+    for entry in entries:
+        path = entry.path(reports_dir)
+        try:
+            sha = file_sha256(path)
+        except FileNotFoundError:
+            notes.append(f"{entry.report_id}: registered but {path} does not exist; skipped")
+            continue
+        except OSError as exc:
+            notes.append(f"{entry.report_id}: cannot read {path} ({exc}); skipped")
+            continue
+        fingerprint = _entry_fingerprint(entry)
+        before = known.get(entry.report_id)
+        runs = int(before.get("runs", 0)) if before else 0
+        state[entry.report_id] = {"sha256": sha, "entry": fingerprint, "runs": runs}
+        if before is None and first and entry.report_id in partitions:
+            adopted.append(entry.report_id)
+            continue
+        if before is not None and before.get("sha256") == sha and before.get("entry") == fingerprint:
+            continue
+        reason = "new" if before is None else "changed" if before.get("sha256") != sha else "registry entry changed"
+        runs += 1
+        state[entry.report_id]["runs"] = runs
+        if entry.report_id not in partitions:
+            new_partitions.append(entry.report_id)
+        context.log.info(f"{entry.report_id}: {reason} ({entry.file}, sha256 {sha[:12]}…): launching process_reports")
+        run_requests.append(
+            dg.RunRequest(
+                run_key=f"{entry.report_id}@{sha[:16]}.{fingerprint[:8]}#{runs}",
+                partition_key=entry.report_id,
+                tags={REPORT_TAG: entry.report_id, TRIGGER_TAG: f"sensor:{reason}"},
+            )
+        )
+    return state, run_requests, new_partitions, adopted, notes
+
+
+def _unregistered_files(reports_dir: Path, registered_files: set[str]) -> set[str]:
+    """Files in the reports folder that no registry entry names (hidden and ignored files aside)."""
+    unregistered = set()
+    if reports_dir.is_dir():
+        for path in sorted(reports_dir.iterdir()):
+            if path.is_file() and not path.name.startswith(".") and not path.name.endswith(IGNORED_SUFFIXES):
+                if path.name not in registered_files:
+                    unregistered.add(path.name)
+    return unregistered
+
+
 @dg.sensor(
     name="new_report_sensor",
     job_name=PROCESS_REPORTS_JOB,
@@ -135,53 +188,15 @@ def new_report_sensor(context: dg.SensorEvaluationContext, registry: ReportRegis
         return dg.SkipReason(f"cannot read report partitions: {exc}")
 
     reports_dir = registry.reports_dir
-    registered_files = {e.file for e in entries}
-    state: dict[str, dict] = {}
-    run_requests, new_partitions, adopted, notes = [], [], [], []
-
-    for entry in entries:
-        path = entry.path(reports_dir)
-        try:
-            sha = file_sha256(path)
-        except FileNotFoundError:
-            notes.append(f"{entry.report_id}: registered but {path} does not exist; skipped")
-            continue
-        except OSError as exc:
-            notes.append(f"{entry.report_id}: cannot read {path} ({exc}); skipped")
-            continue
-        fingerprint = _entry_fingerprint(entry)
-        before = known.get(entry.report_id)
-        runs = int(before.get("runs", 0)) if before else 0
-        state[entry.report_id] = {"sha256": sha, "entry": fingerprint, "runs": runs}
-        if before is None and first and entry.report_id in partitions:
-            adopted.append(entry.report_id)
-            continue
-        if before is not None and before.get("sha256") == sha and before.get("entry") == fingerprint:
-            continue
-        reason = "new" if before is None else "changed" if before.get("sha256") != sha else "registry entry changed"
-        runs += 1
-        state[entry.report_id]["runs"] = runs
-        if entry.report_id not in partitions:
-            new_partitions.append(entry.report_id)
-        context.log.info(f"{entry.report_id}: {reason} ({entry.file}, sha256 {sha[:12]}…): launching process_reports")
-        run_requests.append(
-            dg.RunRequest(
-                run_key=f"{entry.report_id}@{sha[:16]}.{fingerprint[:8]}#{runs}",
-                partition_key=entry.report_id,
-                tags={REPORT_TAG: entry.report_id, TRIGGER_TAG: f"sensor:{reason}"},
-            )
-        )
+    state, run_requests, new_partitions, adopted, notes = _scan_entries(
+        context, entries, reports_dir, known, first, partitions
+    )
 
     removed = sorted(set(known) - {e.report_id for e in entries})
     for report_id in removed:
         notes.append(f"{report_id}: no longer in the registry; forgotten (its partition and data are kept)")
 
-    unregistered = set()
-    if reports_dir.is_dir():
-        for path in sorted(reports_dir.iterdir()):
-            if path.is_file() and not path.name.startswith(".") and not path.name.endswith(IGNORED_SUFFIXES):
-                if path.name not in registered_files:
-                    unregistered.add(path.name)
+    unregistered = _unregistered_files(reports_dir, {e.file for e in entries})
     for name in sorted(unregistered - seen_unregistered):  # log each stray file once, not every tick
         notes.append(f"{reports_dir / name} has no entry in {registry.registry_file}; skipped "
                      f"(register it with `budget-recon add` or an entry in the registry)")
