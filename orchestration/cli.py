@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -632,24 +633,12 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _command(sub, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _add_command_options(command) -> None:
     from .parsing.profiles import family_names
-
-    parser = argparse.ArgumentParser(
-        prog="budget-recon",
-        description=__doc__.split("\n\n")[0],
-        epilog="Everything a command writes goes under $BUDGET_RECON_HOME (default var/). "
-        "`budget-recon COMMAND --help` describes each command.",
-    )
-    parser.add_argument(
-        "--warehouse", metavar="FILE_OR_URL",
-        help="the warehouse: a DuckDB file, or postgresql://user[:password]@host:port/database "
-        "(default: $BUDGET_RECON_WAREHOUSE, else warehouse.duckdb in the home; docs/scale-out.md)",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
 
     add = command(
         "add",
@@ -677,6 +666,8 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--replace", action="store_true", help="replace an already registered report with this file and entry")
     add.set_defaults(func=cmd_add)
 
+
+def _run_command_options(command) -> None:
     run = command(
         "run",
         "parse, load, build, check and publish reports in-process; print one line per report",
@@ -690,6 +681,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--verbose", "-v", action="store_true", help="print Dagster's and dbt's step logs instead of writing them to the log file")
     run.set_defaults(func=cmd_run)
 
+
+def _other_commands(command) -> None:
+    """status, sync, dbt-build, serve, export and docs."""
     command(
         "status",
         "last load and gate verdicts per report",
@@ -745,7 +739,31 @@ def main(argv: list[str] | None = None) -> int:
     docs.add_argument("--no-serve", action="store_true", help="only generate the site")
     docs.set_defaults(func=cmd_docs)
 
-    args = parser.parse_args(argv)
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command a task (add, run, status, sync, dbt-build, serve, export, docs)."""
+    parser = argparse.ArgumentParser(
+        prog="budget-recon",
+        description=__doc__.split("\n\n")[0],
+        epilog="Everything a command writes goes under $BUDGET_RECON_HOME (default var/). "
+        "`budget-recon COMMAND --help` describes each command.",
+    )
+    parser.add_argument(
+        "--warehouse", metavar="FILE_OR_URL",
+        help="the warehouse: a DuckDB file, or postgresql://user[:password]@host:port/database "
+        "(default: $BUDGET_RECON_WAREHOUSE, else warehouse.duckdb in the home; docs/scale-out.md)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    command = functools.partial(_command, sub)
+    _add_command_options(command)
+    _run_command_options(command)
+    _other_commands(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.warehouse:  # read through settings.paths() by every part of the run, dbt's profile included
         os.environ["BUDGET_RECON_WAREHOUSE"] = args.warehouse
     return _guarded(args.func, args)
