@@ -175,43 +175,47 @@ def dim_report_row(con: duckdb.DuckDBPyConnection, report_id: str) -> dict:
     return dict(zip(names, row)) if row else {}
 
 
+def _table_resources(table: Table, files: dict[str, dict]) -> list[dict]:
+    """A published table's two resources: its CSV with the Table Schema, and its Parquet copy."""
+    csv_file, parquet_file = files[table.name], files[table.name + PARQUET_SUFFIX]
+    csv = {
+        "name": table.name,
+        "title": f"{table.name} (CSV)",
+        "description": table.description,
+        "path": csv_file["path"],
+        "type": "table",
+        "scheme": "file",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8-sig",
+        "hash": f"sha256:{csv_file['sha256']}",
+        "bytes": csv_file["bytes"],
+        "schema": table_schema(table),
+    }
+    # The Parquet copy is listed as a file (checked by hash and size): frictionless reads Parquet
+    # through pandas, which turns the nulls of integer columns into NaN and then fails its own
+    # type check. Same rows and columns as the CSV resource, decimals as Parquet DECIMAL.
+    parquet = {
+        "name": table.name + PARQUET_SUFFIX,
+        "title": f"{table.name} (Parquet)",
+        "description": f"The rows of resource {table.name} in Parquet (same columns; the Table Schema is that "
+        f"resource's; exact amounts as Parquet DECIMAL).",
+        "path": parquet_file["path"],
+        "type": "file",
+        "scheme": "file",
+        "format": "parquet",
+        "mediatype": "application/vnd.apache.parquet",
+        "hash": f"sha256:{parquet_file['sha256']}",
+        "bytes": parquet_file["bytes"],
+        "tableSchemaOf": table.name,
+    }
+    return [csv, parquet]
+
+
 def package_descriptor(con, version: PublishedVersion, tables: list[Table], files: dict[str, dict]) -> dict:
     report = dim_report_row(con, version.report_id)
     current = version.current
-    resources = []
-    for table in tables:
-        csv_file, parquet_file = files[table.name], files[table.name + PARQUET_SUFFIX]
-        resources.append({
-            "name": table.name,
-            "title": f"{table.name} (CSV)",
-            "description": table.description,
-            "path": csv_file["path"],
-            "type": "table",
-            "scheme": "file",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8-sig",
-            "hash": f"sha256:{csv_file['sha256']}",
-            "bytes": csv_file["bytes"],
-            "schema": table_schema(table),
-        })
-        # The Parquet copy is listed as a file (checked by hash and size): frictionless reads Parquet
-        # through pandas, which turns the nulls of integer columns into NaN and then fails its own
-        # type check. Same rows and columns as the CSV resource, decimals as Parquet DECIMAL.
-        resources.append({
-            "name": table.name + PARQUET_SUFFIX,
-            "title": f"{table.name} (Parquet)",
-            "description": f"The rows of resource {table.name} in Parquet (same columns; the Table Schema is that "
-            f"resource's; exact amounts as Parquet DECIMAL).",
-            "path": parquet_file["path"],
-            "type": "file",
-            "scheme": "file",
-            "format": "parquet",
-            "mediatype": "application/vnd.apache.parquet",
-            "hash": f"sha256:{parquet_file['sha256']}",
-            "bytes": parquet_file["bytes"],
-            "tableSchemaOf": table.name,
-        })
+    resources = [resource for table in tables for resource in _table_resources(table, files)]
     return {
         "name": version.report_id,
         "title": report.get("report_title") or version.report_id,
