@@ -522,7 +522,6 @@ def replace_report(
     started = time.perf_counter()
     extractors = extractors or all_extractors()
     ensure_raw_schema(con, extractors)
-    tracked = {e.table for e in fact_extractors(extractors)}
     if own_transaction:
         con.execute("BEGIN TRANSACTION")
     try:
@@ -532,62 +531,11 @@ def replace_report(
             f"SELECT file_sha256, loaded_at FROM {RAW_SCHEMA}.report_loads WHERE report_id = ? ORDER BY loaded_at DESC LIMIT 1",
             [report.report_id],
         ).fetchone()
-        changes: list[dict] = []
-        for extractor in extractors:
-            rows = rows_by_table.get(extractor.table, [])
-            diffing = previous is not None and extractor.table in tracked
-            old = _rows_as_text(con, extractor, report.report_id) if diffing else {}
-            if previous is not None:  # rows and their report_loads row are only ever written together
-                con.execute(f'DELETE FROM {RAW_SCHEMA}."{extractor.table}" WHERE report_id = ?', [report.report_id])
-            if rows:
-                frame = frames[extractor.table] if frames is not None else _frame(rows, extractor.columns)
-                con.register("incoming_rows", frame)
-                casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in extractor.columns.items())
-                con.execute(f'INSERT INTO {RAW_SCHEMA}."{extractor.table}" SELECT {casts} FROM incoming_rows')
-                con.unregister("incoming_rows")
-            if diffing:
-                changes += _diff(extractor, old, _rows_as_text(con, extractor, report.report_id))
+        changes = _replace_rows(con, report.report_id, rows_by_table, extractors, frames, previous is not None)
         if changes:
-            for change in changes:
-                change.update(report_id=report.report_id, previous_sha256=previous[0], new_sha256=file_info.get("sha256"),
-                              previous_loaded_at=str(previous[1]))
-            con.register("incoming_changes", _frame(changes, {c: t for c, t in CHANGES_TABLE.items() if c != "loaded_at"}))
-            cols = ", ".join(f'"{c}"' for c in CHANGES_TABLE)
-            picks = ", ".join(
-                "now()::TIMESTAMP" if c == "loaded_at" else f'CAST("{c}" AS {t})' for c, t in CHANGES_TABLE.items()
-            )
-            con.execute(f"INSERT INTO {RAW_SCHEMA}.report_changes ({cols}) SELECT {picks} FROM incoming_changes")
-            con.unregister("incoming_changes")
+            _record_changes(con, report.report_id, changes, previous, file_info)
         counts = {table: len(rows) for table, rows in rows_by_table.items()}
-        entry = file_info.get("entry") or {}
-        warnings = [{"line": i.line, "message": i.message} for i in getattr(report, "issues", []) if i.severity == "warning"]
-        load_id = file_info.get("load_id") or new_load_id(file_info.get("sha256"))
-        encoding = entry.get("encoding")
-        if encoding == "auto" and getattr(report, "encoding", None):
-            encoding = f"auto:{report.encoding}"
-        con.execute(
-            f"INSERT INTO {RAW_SCHEMA}.report_loads ({', '.join(LOADS_TABLE)}) VALUES "
-            "(?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?::DATE, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?::JSON, ?)",
-            [
-                report.report_id,
-                entry.get("organization"),
-                entry.get("organization_en"),
-                entry.get("title"),
-                entry.get("family"),
-                entry.get("period"),
-                entry.get("as_of"),
-                encoding,
-                file_info.get("file_name"),
-                file_info.get("sha256"),
-                file_info.get("bytes"),
-                len(report.lines),
-                len(report.tables),
-                _json(counts),
-                file_info.get("run_id"),
-                _json(warnings) if warnings else None,
-                load_id,
-            ],
-        )
+        load_id = _record_load(con, report, counts, file_info)
         if own_transaction:
             con.execute("COMMIT")
     except BaseException:
@@ -595,6 +543,77 @@ def replace_report(
             con.execute("ROLLBACK")
         raise
     return LoadResult(report.report_id, counts, time.perf_counter() - started, load_id)
+
+
+def _replace_rows(con, report_id: str, rows_by_table: dict[str, list[dict]], extractors: list[Extractor],
+                  frames: dict[str, pd.DataFrame] | None, reloading: bool) -> list[dict]:
+    """Each raw table's rows of the report deleted and inserted anew; on a re-load, what changed in
+    the fact tables (`_diff`)."""
+    tracked = {e.table for e in fact_extractors(extractors)}
+    changes: list[dict] = []
+    for extractor in extractors:
+        rows = rows_by_table.get(extractor.table, [])
+        diffing = reloading and extractor.table in tracked
+        old = _rows_as_text(con, extractor, report_id) if diffing else {}
+        if reloading:  # rows and their report_loads row are only ever written together
+            con.execute(f'DELETE FROM {RAW_SCHEMA}."{extractor.table}" WHERE report_id = ?', [report_id])
+        if rows:
+            frame = frames[extractor.table] if frames is not None else _frame(rows, extractor.columns)
+            con.register("incoming_rows", frame)
+            casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in extractor.columns.items())
+            con.execute(f'INSERT INTO {RAW_SCHEMA}."{extractor.table}" SELECT {casts} FROM incoming_rows')
+            con.unregister("incoming_rows")
+        if diffing:
+            changes += _diff(extractor, old, _rows_as_text(con, extractor, report_id))
+    return changes
+
+
+def _record_changes(con, report_id: str, changes: list[dict], previous: tuple, file_info: dict) -> None:
+    """The fact rows a re-load changed, with the file versions before and after (report_changes)."""
+    for change in changes:
+        change.update(report_id=report_id, previous_sha256=previous[0], new_sha256=file_info.get("sha256"),
+                      previous_loaded_at=str(previous[1]))
+    con.register("incoming_changes", _frame(changes, {c: t for c, t in CHANGES_TABLE.items() if c != "loaded_at"}))
+    cols = ", ".join(f'"{c}"' for c in CHANGES_TABLE)
+    picks = ", ".join(
+        "now()::TIMESTAMP" if c == "loaded_at" else f'CAST("{c}" AS {t})' for c, t in CHANGES_TABLE.items()
+    )
+    con.execute(f"INSERT INTO {RAW_SCHEMA}.report_changes ({cols}) SELECT {picks} FROM incoming_changes")
+    con.unregister("incoming_changes")
+
+
+def _record_load(con, report: Report, counts: dict[str, int], file_info: dict) -> str:
+    """The load's row in report_loads (registry entry, file, counts, reader warnings); its load id."""
+    entry = file_info.get("entry") or {}
+    warnings = [{"line": i.line, "message": i.message} for i in getattr(report, "issues", []) if i.severity == "warning"]
+    load_id = file_info.get("load_id") or new_load_id(file_info.get("sha256"))
+    encoding = entry.get("encoding")
+    if encoding == "auto" and getattr(report, "encoding", None):
+        encoding = f"auto:{report.encoding}"
+    con.execute(
+        f"INSERT INTO {RAW_SCHEMA}.report_loads ({', '.join(LOADS_TABLE)}) VALUES "
+        "(?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?::DATE, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?::JSON, ?)",
+        [
+            report.report_id,
+            entry.get("organization"),
+            entry.get("organization_en"),
+            entry.get("title"),
+            entry.get("family"),
+            entry.get("period"),
+            entry.get("as_of"),
+            encoding,
+            file_info.get("file_name"),
+            file_info.get("sha256"),
+            file_info.get("bytes"),
+            len(report.lines),
+            len(report.tables),
+            _json(counts),
+            file_info.get("run_id"),
+            _json(warnings) if warnings else None,
+            load_id,
+        ],
+    )
+    return load_id
 
 
 def _json(value) -> str:
