@@ -301,12 +301,9 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
 
     from .definitions import defs
 
-    job = defs.resolve_job_def("process_reports")
-    # Dagster's step lines (INFO) go to the run log file; -v shows them on the terminal (DEBUG).
-    loggers = {"loggers": {"console": {"config": {"log_level": "DEBUG" if log_level == "DEBUG" else "INFO"}}}}
-    outcome = RunOutcome(reports=[])
     log_file = paths().home / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    outcome = RunOutcome(reports=[])
     outcome.log_file = log_file
     with dg.DagsterInstance.get() as instance:
         registered = sync_partitions(instance)
@@ -316,84 +313,113 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
             raise SystemExit(f"not in the registry ({paths().registry}): {', '.join(unknown)}")
         positions = [registered.index(r) for r in selected]
         contiguous = positions == list(range(positions[0], positions[0] + len(positions))) if positions else False
-
-        def single(report_id: str) -> None:
-            started = time.perf_counter()
-            print(f"▶ {report_id}: parsing, loading, building and checking…", flush=True)
-            with _captured(log_file, log_level):
-                result = job.execute_in_process(
-                    instance=instance, partition_key=report_id, raise_on_error=False, run_config=loggers
-                )
-            _stop_if_interrupted(result)
-            passed, failed = _dbt_test_counts(result)
-            outcome.dbt_tests_passed += passed
-            outcome.dbt_tests_failed += failed
-            (summary,) = _report_summaries(result, instance, [report_id], time.perf_counter() - started)
-            _notify_failed_run(result, log_file)
-            outcome.reports.append(summary)
-            print(_line(summary), flush=True)
-
+        runner = _Runner(defs.resolve_job_def("process_reports"), instance, outcome, log_file, log_level)
         if len(selected) == 1 or not contiguous:
             for report_id in selected:
-                single(report_id)
+                runner.single(report_id)
             return outcome
-
-        def range_run(ids: list[str], **options):
-            # A large run: one "planned" event per asset instead of one per asset and report (55 000 for a
-            # thousand reports). Dagster's documented cost: a failed run does not mark its partitions failed
-            # in the UI; the gate's checks, `budget-recon status` and the published layer still tell.
-            planned = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"} if len(ids) > LARGE_RUN else {}
-            with _captured(log_file, log_level), environment(planned):
-                result = job.execute_in_process(
-                    instance=instance,
-                    tags={RANGE_START: ids[0], RANGE_END: ids[-1]},
-                    raise_on_error=False,
-                    run_config=loggers,
-                    **options,
-                )
-            _stop_if_interrupted(result)
-            return result
-
-        started = time.perf_counter()
-        print(f"▶ {len(selected)} reports in one run: parsing, loading, dbt build, gate, publishing… (details: {log_file})", flush=True)
-        result = range_run(selected)
-        steps = _step_status(instance, result.run_id)
-        if steps.get("raw_report") != "SUCCESS":
-            # A report that cannot be loaded must fail alone: isolate it with one run per report.
-            print(f"  batch run stopped ({_step_error(result)}); running the reports one by one", flush=True)
-            for report_id in selected:
-                single(report_id)
-            return outcome
-        passed, failed = _dbt_test_counts(result)
-        outcome.dbt_tests_passed += passed
-        outcome.dbt_tests_failed += failed
-        summaries = _report_summaries(result, instance, selected, time.perf_counter() - started)
-        passing = [s for s in summaries if not s.checks_failed and s.checks_passed + s.checks_warned]
-        if steps.get("published") != "SUCCESS" and steps.get("gate") in ("SUCCESS", "FAILURE") and passing:
-            # The gate's blocking checks stopped publishing for the whole batch; publish exactly the
-            # reports whose gate passed, in one more run per contiguous range of them (a range over a
-            # refused report would fail, and would mark it published in the UI). The step itself
-            # publishes only a report whose latest verdict is for the version its marts hold (publication.py).
-            refusals = []
-            for ids in contiguous_ranges([s.report_id for s in passing], registered):
-                refusals.append(_step_error(range_run(ids, asset_selection=_published_keys(defs))) or "")
-            refusal = "; ".join(r for r in refusals if r)
-            now = _published_now(selected)
-            for summary in passing:
-                summary.published_load_id = now.get(summary.report_id)
-                summary.published = summary.load_id is not None and summary.published_load_id == summary.load_id
-                summary.success = summary.published
-                if not summary.published:
-                    summary.error = refusal or "publishing failed"
-        _notify_failed_run(result, log_file)
-        quiet = len(summaries) > LARGE_RUN  # a large run lists its failures only; `status` lists every report
-        for summary in summaries:
-            outcome.reports.append(summary)
-            if not quiet or not summary.success or summary.checks_failed:
-                print(_line(summary), flush=True)
-        if quiet:
-            print(f"  ok     {sum(s.success and not s.checks_failed for s in summaries)} other reports", flush=True)
+        _run_batch(runner, defs, selected, registered)
     return outcome
+
+
+@dataclass
+class _Runner:
+    """Runs of the job process_reports in this process, their step logs captured in `log_file`, their
+    dbt test counts and report summaries added to `outcome`."""
+
+    job: object
+    instance: object
+    outcome: RunOutcome
+    log_file: Path
+    log_level: str
+
+    @property
+    def loggers(self) -> dict:
+        # Dagster's step lines (INFO) go to the run log file; -v shows them on the terminal (DEBUG).
+        return {"loggers": {"console": {"config": {"log_level": "DEBUG" if self.log_level == "DEBUG" else "INFO"}}}}
+
+    def count_dbt_tests(self, result) -> None:
+        passed, failed = _dbt_test_counts(result)
+        self.outcome.dbt_tests_passed += passed
+        self.outcome.dbt_tests_failed += failed
+
+    def single(self, report_id: str) -> None:
+        """One run for one report, its summary line printed."""
+        started = time.perf_counter()
+        print(f"▶ {report_id}: parsing, loading, building and checking…", flush=True)
+        with _captured(self.log_file, self.log_level):
+            result = self.job.execute_in_process(
+                instance=self.instance, partition_key=report_id, raise_on_error=False, run_config=self.loggers
+            )
+        _stop_if_interrupted(result)
+        self.count_dbt_tests(result)
+        (summary,) = _report_summaries(result, self.instance, [report_id], time.perf_counter() - started)
+        _notify_failed_run(result, self.log_file)
+        self.outcome.reports.append(summary)
+        print(_line(summary), flush=True)
+
+    def range_run(self, ids: list[str], **options):
+        """One run over the partition range of `ids` (neighbours in the registry)."""
+        # A large run: one "planned" event per asset instead of one per asset and report (55 000 for a
+        # thousand reports). Dagster's documented cost: a failed run does not mark its partitions failed
+        # in the UI; the gate's checks, `budget-recon status` and the published layer still tell.
+        planned = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"} if len(ids) > LARGE_RUN else {}
+        with _captured(self.log_file, self.log_level), environment(planned):
+            result = self.job.execute_in_process(
+                instance=self.instance,
+                tags={RANGE_START: ids[0], RANGE_END: ids[-1]},
+                raise_on_error=False,
+                run_config=self.loggers,
+                **options,
+            )
+        _stop_if_interrupted(result)
+        return result
+
+
+def _run_batch(runner: _Runner, defs, selected: list[str], registered: list[str]) -> None:
+    """The selected reports (contiguous in the registry) in one run; one run per report when one of
+    them cannot be loaded; then publishing of those whose gate passed, when the batch's gate blocked."""
+    started = time.perf_counter()
+    print(f"▶ {len(selected)} reports in one run: parsing, loading, dbt build, gate, publishing… (details: {runner.log_file})", flush=True)
+    result = runner.range_run(selected)
+    steps = _step_status(runner.instance, result.run_id)
+    if steps.get("raw_report") != "SUCCESS":
+        # A report that cannot be loaded must fail alone: isolate it with one run per report.
+        print(f"  batch run stopped ({_step_error(result)}); running the reports one by one", flush=True)
+        for report_id in selected:
+            runner.single(report_id)
+        return
+    runner.count_dbt_tests(result)
+    summaries = _report_summaries(result, runner.instance, selected, time.perf_counter() - started)
+    passing = [s for s in summaries if not s.checks_failed and s.checks_passed + s.checks_warned]
+    if steps.get("published") != "SUCCESS" and steps.get("gate") in ("SUCCESS", "FAILURE") and passing:
+        _publish_passing(runner, defs, passing, selected, registered)
+    _notify_failed_run(result, runner.log_file)
+    quiet = len(summaries) > LARGE_RUN  # a large run lists its failures only; `status` lists every report
+    for summary in summaries:
+        runner.outcome.reports.append(summary)
+        if not quiet or not summary.success or summary.checks_failed:
+            print(_line(summary), flush=True)
+    if quiet:
+        print(f"  ok     {sum(s.success and not s.checks_failed for s in summaries)} other reports", flush=True)
+
+
+def _publish_passing(runner: _Runner, defs, passing: list, selected: list[str], registered: list[str]) -> None:
+    """The gate's blocking checks stopped publishing for the whole batch: publish exactly the reports
+    whose gate passed, in one more run per contiguous range of them (a range over a refused report
+    would fail, and would mark it published in the UI). The step itself publishes only a report whose
+    latest verdict is for the version its marts hold (publication.py)."""
+    refusals = []
+    for ids in contiguous_ranges([s.report_id for s in passing], registered):
+        refusals.append(_step_error(runner.range_run(ids, asset_selection=_published_keys(defs))) or "")
+    refusal = "; ".join(r for r in refusals if r)
+    now = _published_now(selected)
+    for summary in passing:
+        summary.published_load_id = now.get(summary.report_id)
+        summary.published = summary.load_id is not None and summary.published_load_id == summary.load_id
+        summary.success = summary.published
+        if not summary.published:
+            summary.error = refusal or "publishing failed"
 
 
 def contiguous_ranges(report_ids: list[str], registered: list[str]) -> list[list[str]]:
