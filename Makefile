@@ -18,7 +18,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 # Debian's PostgreSQL 15, which the tests start a server of their own from (tests/postgres_server.py).
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint dbt-build ui docs bench clean postgresql
+.PHONY: run test lint dbt-build ui docs bench clean postgresql screenshots
 
 # Debian packages the browser tests need (CI is a fresh clone on a machine where we are root):
 # Debian's chromium, driven by Playwright with executable_path (never `playwright install`), and a
@@ -65,6 +65,11 @@ ui: $(STAMP) $(MANIFEST)
 	$(BIN)/budget-recon sync
 	$(BIN)/budget-recon serve & server=$$!; trap 'kill $$server' EXIT INT TERM; \
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
+
+# The browser tests, writing their screenshots into docs/screenshots/ (the README shows them). Any
+# other run of the tests (`make test`) writes them under var/screenshots/ and leaves the tree clean.
+screenshots: $(STAMP) $(MANIFEST)
+	BUDGET_RECON_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_browser.py -q
 
 # dbt's documentation site, served on 127.0.0.1:8080.
 docs: $(STAMP)

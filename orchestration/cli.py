@@ -185,12 +185,14 @@ def _step_status(instance, run_id: str) -> dict[str, str]:
     return {s.step_key: s.status.value for s in instance.get_run_step_stats(run_id)}
 
 
-def _report_summaries(result, instance, report_ids: list[str], seconds: float) -> list[RunSummary]:
-    """Per-report figures from what the run recorded in the warehouse (raw loads, gate verdicts)."""
+def _report_summaries(result, instance, report_ids: list[str], seconds: float, load_run_id: str | None = None) -> list[RunSummary]:
+    """Per-report figures from what the run recorded in the warehouse (raw loads, gate verdicts);
+    the loads are those of `load_run_id` when an earlier run loaded the reports."""
     from . import warehouse
     from .publication import published_versions
 
     run_id = result.run_id
+    load_run_id = load_run_id or run_id
     steps = _step_status(instance, run_id)
     error = _step_error(result)
     out = []
@@ -209,13 +211,13 @@ def _report_summaries(result, instance, report_ids: list[str], seconds: float) -
             for report_id, tables, rows in con.execute(
                 "select report_id, table_count, (row_counts ->> 'report_rows')::integer from raw.report_loads "
                 "where run_id = ?",
-                [run_id],
+                [load_run_id],
             ).fetchall():
                 loads[report_id] = (tables or 0, rows or 0)
         if "raw.report_loads" in present and "load_id" in {r[0] for r in con.execute(
             "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'report_loads'"
         ).fetchall()}:
-            versions = dict(con.execute("select report_id, load_id from raw.report_loads where run_id = ?", [run_id]).fetchall())
+            versions = dict(con.execute("select report_id, load_id from raw.report_loads where run_id = ?", [load_run_id]).fetchall())
         else:
             versions = {}
         published = {r: v["load_id"] for r, v in published_versions(con, report_ids).items()}
@@ -287,24 +289,35 @@ def _dbt_test_counts(result) -> tuple[int, int]:
     return passed, failed
 
 
+# Reports in one `budget-recon run` up to which the gate and publishing run once per report after the
+# batch's load and dbt build: Dagster links a check evaluation to the materialization it checked only
+# in a run over one partition, so this is what makes the UI's Partitions tab show each report's state.
+# Each such run costs a few seconds (docs/operations.md); above this, the whole batch is one run and its
+# checks read Missing in the Partitions tab (their Execution history still names each report's verdict).
+# $BUDGET_RECON_PER_REPORT_GATE_LIMIT changes it.
+PER_REPORT_GATE_LIMIT = 20
+
+
+def per_report_gate_limit() -> int:
+    return int(os.environ.get("BUDGET_RECON_PER_REPORT_GATE_LIMIT", PER_REPORT_GATE_LIMIT))
+
+
 def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING") -> RunOutcome:
     """Run the pipeline in-process for the selected reports (default: all registered).
 
-    Several reports that are contiguous in the registry run as ONE run over the partition range
-    (one dbt build, one gate): fast. Each report's gate verdict is its own: if some fail, the
-    published step of the batch is blocked, and the reports whose gate passed are then published in a
-    follow-up run. If a report cannot even be loaded, the batch falls back to one run per report so
-    the bad one fails alone.
+    Several reports that are contiguous in the registry load and build in ONE run over the partition
+    range (one parse step, one dbt build); then, up to per_report_gate_limit() reports, the gate and
+    publishing run once per report (each report's checks are Dagster's checks of its own partition,
+    and a report whose gate fails stops only its own publishing). Larger batches run the gate in the
+    same run too, and publish the passing reports in a follow-up run. If a report cannot even be
+    loaded, the batch falls back to one run per report so the bad one fails alone.
     """
     prepare_environment()
     import dagster as dg
 
-    from .definitions import defs
-
     log_file = paths().home / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    outcome = RunOutcome(reports=[])
-    outcome.log_file = log_file
+    outcome = RunOutcome(reports=[], log_file=log_file)
     with dg.DagsterInstance.get() as instance:
         registered = sync_partitions(instance)
         selected = report_ids or registered
@@ -313,113 +326,139 @@ def run_reports(report_ids: list[str] | None = None, log_level: str = "WARNING")
             raise SystemExit(f"not in the registry ({paths().registry}): {', '.join(unknown)}")
         positions = [registered.index(r) for r in selected]
         contiguous = positions == list(range(positions[0], positions[0] + len(positions))) if positions else False
-        runner = _Runner(defs.resolve_job_def("process_reports"), instance, outcome, log_file, log_level)
+        runner = _Runner(instance, outcome, log_file, log_level)
         if len(selected) == 1 or not contiguous:
             for report_id in selected:
                 runner.single(report_id)
-            return outcome
-        _run_batch(runner, defs, selected, registered)
+        elif len(selected) <= per_report_gate_limit():
+            runner.batch_then_gate_per_report(selected)
+        else:
+            runner.batch(selected, registered)
     return outcome
 
 
-@dataclass
 class _Runner:
-    """Runs of the job process_reports in this process, their step logs captured in `log_file`, their
-    dbt test counts and report summaries added to `outcome`."""
+    """The in-process runs of one `budget-recon run` and what they add to its outcome."""
 
-    job: object
-    instance: object
-    outcome: RunOutcome
-    log_file: Path
-    log_level: str
+    def __init__(self, instance, outcome: RunOutcome, log_file: Path, log_level: str):
+        from .definitions import defs
 
-    @property
-    def loggers(self) -> dict:
+        self.instance, self.outcome, self.log_file, self.log_level = instance, outcome, log_file, log_level
+        self.defs = defs
+        self.job = defs.resolve_job_def("process_reports")
         # Dagster's step lines (INFO) go to the run log file; -v shows them on the terminal (DEBUG).
-        return {"loggers": {"console": {"config": {"log_level": "DEBUG" if self.log_level == "DEBUG" else "INFO"}}}}
+        self.loggers = {"loggers": {"console": {"config": {"log_level": "DEBUG" if log_level == "DEBUG" else "INFO"}}}}
+
+    def execute(self, **options):
+        with _captured(self.log_file, self.log_level):
+            result = self.job.execute_in_process(instance=self.instance, raise_on_error=False, run_config=self.loggers, **options)
+        _stop_if_interrupted(result)
+        return result
+
+    def range_run(self, ids: list[str], **options):
+        # A large run: one "planned" event per asset instead of one per asset and report (55 000 for a
+        # thousand reports). Dagster's documented cost: a failed run does not mark its partitions failed
+        # in the UI; the gate's checks, `budget-recon status` and the published layer still tell.
+        planned = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"} if len(ids) > LARGE_RUN else {}
+        with environment(planned):
+            return self.execute(tags={RANGE_START: ids[0], RANGE_END: ids[-1]}, **options)
 
     def count_dbt_tests(self, result) -> None:
         passed, failed = _dbt_test_counts(result)
         self.outcome.dbt_tests_passed += passed
         self.outcome.dbt_tests_failed += failed
 
+    def report(self, summaries: list[RunSummary], quiet: bool = False) -> None:
+        """Add to the outcome and print (a large run lists its failures only; `status` lists every report)."""
+        for summary in summaries:
+            self.outcome.reports.append(summary)
+            if not quiet or not summary.success or summary.checks_failed:
+                print(_line(summary), flush=True)
+        if quiet:
+            print(f"  ok     {sum(s.success and not s.checks_failed for s in summaries)} other reports", flush=True)
+
     def single(self, report_id: str) -> None:
-        """One run for one report, its summary line printed."""
         started = time.perf_counter()
         print(f"▶ {report_id}: parsing, loading, building and checking…", flush=True)
-        with _captured(self.log_file, self.log_level):
-            result = self.job.execute_in_process(
-                instance=self.instance, partition_key=report_id, raise_on_error=False, run_config=self.loggers
-            )
-        _stop_if_interrupted(result)
+        result = self.execute(partition_key=report_id)
         self.count_dbt_tests(result)
         (summary,) = _report_summaries(result, self.instance, [report_id], time.perf_counter() - started)
         _notify_failed_run(result, self.log_file)
-        self.outcome.reports.append(summary)
-        print(_line(summary), flush=True)
+        self.report([summary])
 
-    def range_run(self, ids: list[str], **options):
-        """One run over the partition range of `ids` (neighbours in the registry)."""
-        # A large run: one "planned" event per asset instead of one per asset and report (55 000 for a
-        # thousand reports). Dagster's documented cost: a failed run does not mark its partitions failed
-        # in the UI; the gate's checks, `budget-recon status` and the published layer still tell.
-        planned = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"} if len(ids) > LARGE_RUN else {}
-        with _captured(self.log_file, self.log_level), environment(planned):
-            result = self.job.execute_in_process(
-                instance=self.instance,
-                tags={RANGE_START: ids[0], RANGE_END: ids[-1]},
-                raise_on_error=False,
-                run_config=self.loggers,
-                **options,
-            )
-        _stop_if_interrupted(result)
+    def load_and_build(self, selected: list[str], **options):
+        """The batch's load (and dbt build) in one run; None when a report could not be loaded (each
+        report then runs alone, so that the bad one fails alone)."""
+        result = self.range_run(selected, **options)
+        if _step_status(self.instance, result.run_id).get("raw_report") != "SUCCESS":
+            print(f"  batch run stopped ({_step_error(result)}); running the reports one by one", flush=True)
+            for report_id in selected:
+                self.single(report_id)
+            return None
+        self.count_dbt_tests(result)
         return result
 
-
-def _run_batch(runner: _Runner, defs, selected: list[str], registered: list[str]) -> None:
-    """The selected reports (contiguous in the registry) in one run; one run per report when one of
-    them cannot be loaded; then publishing of those whose gate passed, when the batch's gate blocked."""
-    started = time.perf_counter()
-    print(f"▶ {len(selected)} reports in one run: parsing, loading, dbt build, gate, publishing… (details: {runner.log_file})", flush=True)
-    result = runner.range_run(selected)
-    steps = _step_status(runner.instance, result.run_id)
-    if steps.get("raw_report") != "SUCCESS":
-        # A report that cannot be loaded must fail alone: isolate it with one run per report.
-        print(f"  batch run stopped ({_step_error(result)}); running the reports one by one", flush=True)
+    def batch_then_gate_per_report(self, selected: list[str]) -> None:
+        started = time.perf_counter()
+        print(f"▶ {len(selected)} reports: parsing, loading and dbt build in one run, then the gate and publishing "
+              f"per report… (details: {self.log_file})", flush=True)
+        built = self.load_and_build(selected, asset_selection=_keys(self.defs, exclude=CHECKED_LAYERS))
+        if built is None:
+            return
+        build_seconds = (time.perf_counter() - started) / len(selected)
+        if not built.success:  # dbt failed: nothing to check; each report says so
+            _notify_failed_run(built, self.log_file)
+            self.report(_report_summaries(built, self.instance, selected, time.perf_counter() - started))
+            return
+        checked = _keys(self.defs, include=CHECKED_LAYERS)
         for report_id in selected:
-            runner.single(report_id)
-        return
-    runner.count_dbt_tests(result)
-    summaries = _report_summaries(result, runner.instance, selected, time.perf_counter() - started)
-    passing = [s for s in summaries if not s.checks_failed and s.checks_passed + s.checks_warned]
-    if steps.get("published") != "SUCCESS" and steps.get("gate") in ("SUCCESS", "FAILURE") and passing:
-        _publish_passing(runner, defs, passing, selected, registered)
-    _notify_failed_run(result, runner.log_file)
-    quiet = len(summaries) > LARGE_RUN  # a large run lists its failures only; `status` lists every report
-    for summary in summaries:
-        runner.outcome.reports.append(summary)
-        if not quiet or not summary.success or summary.checks_failed:
-            print(_line(summary), flush=True)
-    if quiet:
-        print(f"  ok     {sum(s.success and not s.checks_failed for s in summaries)} other reports", flush=True)
+            gate_started = time.perf_counter()
+            result = self.execute(partition_key=report_id, asset_selection=checked)
+            seconds = build_seconds + time.perf_counter() - gate_started
+            (summary,) = _report_summaries(result, self.instance, [report_id], seconds, load_run_id=built.run_id)
+            _notify_failed_run(result, self.log_file)
+            self.report([summary])
+
+    def batch(self, selected: list[str], registered: list[str]) -> None:
+        started = time.perf_counter()
+        print(f"▶ {len(selected)} reports in one run: parsing, loading, dbt build, gate, publishing… (details: {self.log_file})", flush=True)
+        result = self.load_and_build(selected)
+        if result is None:
+            return
+        summaries = _report_summaries(result, self.instance, selected, time.perf_counter() - started)
+        steps = _step_status(self.instance, result.run_id)
+        passing = [s for s in summaries if not s.checks_failed and s.checks_passed + s.checks_warned]
+        if steps.get("published") != "SUCCESS" and steps.get("gate") in ("SUCCESS", "FAILURE") and passing:
+            self.publish_passing(passing, selected, registered)
+        _notify_failed_run(result, self.log_file)
+        self.report(summaries, quiet=len(summaries) > LARGE_RUN)
+
+    def publish_passing(self, passing: list[RunSummary], selected: list[str], registered: list[str]) -> None:
+        """The gate's blocking checks stopped publishing for the whole batch; publish exactly the
+        reports whose gate passed, in one more run per contiguous range of them (a range over a
+        refused report would fail, and would mark it published in the UI). The step itself publishes
+        only a report whose latest verdict is for the version its marts hold (publication.py)."""
+        refusals = []
+        for ids in contiguous_ranges([s.report_id for s in passing], registered):
+            refusals.append(_step_error(self.range_run(ids, asset_selection=_published_keys(self.defs))) or "")
+        refusal = "; ".join(r for r in refusals if r)
+        now = _published_now(selected)
+        for summary in passing:
+            summary.published_load_id = now.get(summary.report_id)
+            summary.published = summary.load_id is not None and summary.published_load_id == summary.load_id
+            summary.success = summary.published
+            if not summary.published:
+                summary.error = refusal or "publishing failed"
 
 
-def _publish_passing(runner: _Runner, defs, passing: list, selected: list[str], registered: list[str]) -> None:
-    """The gate's blocking checks stopped publishing for the whole batch: publish exactly the reports
-    whose gate passed, in one more run per contiguous range of them (a range over a refused report
-    would fail, and would mark it published in the UI). The step itself publishes only a report whose
-    latest verdict is for the version its marts hold (publication.py)."""
-    refusals = []
-    for ids in contiguous_ranges([s.report_id for s in passing], registered):
-        refusals.append(_step_error(runner.range_run(ids, asset_selection=_published_keys(defs))) or "")
-    refusal = "; ".join(r for r in refusals if r)
-    now = _published_now(selected)
-    for summary in passing:
-        summary.published_load_id = now.get(summary.report_id)
-        summary.published = summary.load_id is not None and summary.published_load_id == summary.load_id
-        summary.success = summary.published
-        if not summary.published:
-            summary.error = refusal or "publishing failed"
+CHECKED_LAYERS = ("gate", "published")  # the assets a per-report run checks and publishes
+
+
+def _keys(defs, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list:
+    """The asset keys `process_reports` materializes (not the exports) whose first path element is in
+    `include` (or not in `exclude`)."""
+    keys = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] != "export"]
+    return sorted((k for k in keys if (k.path[0] in include if include else k.path[0] not in exclude)), key=lambda k: k.path)
 
 
 def contiguous_ranges(report_ids: list[str], registered: list[str]) -> list[list[str]]:
@@ -699,9 +738,11 @@ def _run_command_options(command) -> None:
         "parse, load, build, check and publish reports in-process; print one line per report",
         "Run the pipeline (the Dagster job process_reports) in-process for every registered report, or\n"
         "the ones named: parse and load the raw tables, dbt build, the Great Expectations gate, and\n"
-        "publish each report whose gate passed. Prints one line per report and a summary; Dagster's\n"
-        "and dbt's step logs go to the log file named (-v shows them). Exits non-zero when a run fails\n"
-        "or a gate check FAILED.",
+        "publish each report whose gate passed. Several reports load and build in one run; up to 20\n"
+        "($BUDGET_RECON_PER_REPORT_GATE_LIMIT) are then checked and published in a run of their own\n"
+        "each, so that the Dagster UI shows every report's checks. Prints one line per report and a\n"
+        "summary; Dagster's and dbt's step logs go to the log file named (-v shows them). Exits\n"
+        "non-zero when a run fails or a gate check FAILED.",
     )
     run.add_argument("--report", action="append", metavar="ID", help="report id (repeatable); default: every registered report")
     run.add_argument("--verbose", "-v", action="store_true", help="print Dagster's and dbt's step logs instead of writing them to the log file")

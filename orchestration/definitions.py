@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -21,6 +22,11 @@ from .resources import ReportRegistryResource, WarehouseResource
 # events to the event log in batches. Dagster's PostgreSQL event log writes a batch in one statement
 # (docs/scale-out.md); its SQLite one still writes them one by one.
 os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
+
+# A backfill of a whole job runs one partition per run (the smallest backfill policy of its assets,
+# the gate's and the published layer's): each report's checks are then Dagster's checks of its own
+# partition. Dagster warns about the mixed policies whenever it builds the job; that is the intent.
+warnings.filterwarnings("ignore", message="Asset job .* materializes assets with varying BackfillPolicies")
 
 # Exports are written on demand (`export_reports`, the UI, `budget-recon export`), not by every run:
 # a thousand-report run would otherwise write two thousand files it was not asked for.

@@ -41,14 +41,14 @@ DISCREPANCY_REPORT = dg.AssetKey(["gate", "discrepancy_report"])
             GATE_RESULTS,
             description="Every GE suite validated for the run's reports; verdicts in gate.check_results.",
             deps=[dg.AssetKey(list(a)) for a in sorted({s.asset for s in SUITES})],
-            group_name="reconciliation",
+            group_name="gate",
             kinds={"great_expectations", "duckdb"},
         ),
         dg.AssetSpec(
             DISCREPANCY_REPORT,
             description="Human-readable discrepancy report (HTML and Markdown) per report and run.",
             deps=[GATE_RESULTS],
-            group_name="reconciliation",
+            group_name="gate",
             kinds={"html"},
         ),
     ],
@@ -64,7 +64,9 @@ DISCREPANCY_REPORT = dg.AssetKey(["gate", "discrepancy_report"])
         for suite in SUITES
     ],
     partitions_def=reports_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    # A backfill checks and publishes each report in a run of its own (after one run that loads and
+    # builds them all): Dagster links a check evaluation to the partition it checked only then.
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
 def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     home = paths()
@@ -91,7 +93,41 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     docs = validator.build_docs()
     docs_url = url_for(docs) if docs else None
     by_suite = {name: group for name, group in findings.groupby("suite", sort=False)} if len(findings) else {}
-    # Metadata per report partition (Dagster would copy run-level metadata into every partition's event).
+    _add_partition_metadata(context, gates, reports, docs_url)
+    yield dg.MaterializeResult(asset_key=GATE_RESULTS, metadata={"suites": len(SUITES)})
+    yield dg.MaterializeResult(asset_key=DISCREPANCY_REPORT)
+    # One evaluation per suite AND report. A step over ONE partition (`budget-recon run` of up to
+    # cli.PER_REPORT_GATE_LIMIT reports, a backfill, the schedule, the sensor) yields AssetCheckResults:
+    # Dagster records them on that partition and against this materialization, so every view of the UI
+    # shows each report's state. An AssetCheckResult of a step over several partitions is recorded
+    # without a partition (Dagster 1.13: the UI shows Skipped for every report), so there each report
+    # gets an AssetCheckEvaluation naming its partition: its Execution history is right, but the
+    # Partitions tab counts it Missing (no public API links it to the materialization). The step
+    # fails on a blocking ERROR either way.
+    selected = context.selected_asset_check_keys
+    single = len(gates) == 1 and context.has_partition_key
+    for suite in SUITES:
+        key = dg.AssetCheckKey(GATE_RESULTS, suite.name)
+        if key not in selected:
+            continue
+        if not single:
+            yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(key))
+        rows = by_suite.get(suite.name)
+        for report_gate in gates:
+            mine = rows[rows["report_id"] == report_gate.report_id] if rows is not None else None
+            evaluation = _evaluation(suite, report_gate, mine, reports[report_gate.report_id], docs_url)
+            if single:
+                yield dg.AssetCheckResult(
+                    asset_key=evaluation.asset_key, check_name=evaluation.check_name, passed=evaluation.passed,
+                    severity=evaluation.severity, description=evaluation.description, metadata=evaluation.metadata,
+                )
+            else:
+                yield evaluation
+
+
+def _add_partition_metadata(context: dg.AssetExecutionContext, gates, reports: dict, docs_url: str | None) -> None:
+    """Each report's verdict on its own partition of both gate assets (Dagster would copy run-level
+    metadata into every partition's event)."""
     for report_gate in gates:
         report_id = report_gate.report_id
         verdicts = [suite_verdict(result, report_gate) for result in report_gate.results]
@@ -122,32 +158,6 @@ def gate(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             asset_key=DISCREPANCY_REPORT,
             partition_key=report_id,
         )
-    yield dg.MaterializeResult(asset_key=GATE_RESULTS, metadata={"suites": len(SUITES)})
-    yield dg.MaterializeResult(asset_key=DISCREPANCY_REPORT)
-    # One evaluation per suite AND report. A step over ONE partition yields AssetCheckResults: Dagster
-    # records them on that partition and against this materialization, so the UI shows each as Passed
-    # or Failed. An AssetCheckResult of a step over several partitions is recorded without a partition
-    # (Dagster 1.13: the UI shows Skipped for every report), so there each report gets an
-    # AssetCheckEvaluation naming its partition. The step fails on a blocking ERROR either way.
-    selected = context.selected_asset_check_keys
-    single = len(gates) == 1 and context.has_partition_key
-    for suite in SUITES:
-        key = dg.AssetCheckKey(GATE_RESULTS, suite.name)
-        if key not in selected:
-            continue
-        if not single:
-            yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(key))
-        rows = by_suite.get(suite.name)
-        for report_gate in gates:
-            mine = rows[rows["report_id"] == report_gate.report_id] if rows is not None else None
-            evaluation = _evaluation(suite, report_gate, mine, reports[report_gate.report_id], docs_url)
-            if single:
-                yield dg.AssetCheckResult(
-                    asset_key=evaluation.asset_key, check_name=evaluation.check_name, passed=evaluation.passed,
-                    severity=evaluation.severity, description=evaluation.description, metadata=evaluation.metadata,
-                )
-            else:
-                yield evaluation
 
 
 FINDINGS_LIMIT = 100  # rows of a findings table in one check's metadata; the discrepancy report has all
