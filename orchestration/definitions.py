@@ -23,9 +23,9 @@ from .resources import ReportRegistryResource, WarehouseResource
 # (docs/scale-out.md); its SQLite one still writes them one by one.
 os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
 
-# A backfill of a whole job runs one partition per run (the smallest backfill policy of its assets,
-# the gate's and the published layer's): each report's checks are then Dagster's checks of its own
-# partition. Dagster warns about the mixed policies whenever it builds the job; that is the intent.
+# The gate and the published layer keep Dagster's default backfill policy (a run per partition) while
+# the load and dbt steps run a backfill in one run: each report's checks are then Dagster's checks of
+# its own partition. Dagster warns about the mixed policies whenever it builds a job; that is the intent.
 warnings.filterwarnings("ignore", message="Asset job .* materializes assets with varying BackfillPolicies")
 
 # Exports are written on demand (`export_reports`, the UI, `budget-recon export`), not by every run:
