@@ -40,6 +40,8 @@ MUTATIONS = {
         # K5 신규고용 시군구연구산업육성 '25 1억원당 2.05 -> 2.15 (117.03 / 57.10 = 2.0496; 증감 0.35 = 2.05 - 1.70).
         # The same cells print in B3 too: the third printing of the row is the body's K5.
         ("117.03\t57.10\t2.05", "117.03\t57.10\t2.15", 2),
+        # K5 신규고용 잠재기업 '24 target 56.76 -> 56.86 (B3 prints 56.76; the ROI stays 2.85, 증감 △27.51 breaks)
+        ("56.76\t19.92\t2.85", "56.86\t19.92\t2.85", 2),
     ]),
 }
 
@@ -55,9 +57,10 @@ EXPECTED = {
             "review_total:t165:L3781:c2",
             "review_mean:t165:L3781:c4",
             "cells_dropped:t160:L3632",
+            "setting_program:t163:L3734:c4",
         },
         "rec_performance_roi": {"roi:t163:L3736:c9"},
-        "rec_performance_changes": {"change:t163:L3736:c12"},
+        "rec_performance_changes": {"change:t163:L3736:c12", "change:t163:L3734:c10"},
         "rec_performance_occurrences": {
             "occurrence:t27:L595:c3",
             "occurrence:t25:L541:c9",
@@ -66,6 +69,7 @@ EXPECTED = {
             "occurrence:t28:L629:c4",
             "occurrence:t28:L627:c2",
             "occurrence:t26:L580:c9",
+            "occurrence:t26:L578:c4",
         },
     },
 }

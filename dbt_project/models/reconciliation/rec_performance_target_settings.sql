@@ -20,6 +20,13 @@
     section, `전체`) = Σ its program rows, per period, for amounts (years, mean) and targets; a blank
     program cell has no figure of its own (a target set jointly with another row) and is left out of the
     sum; ±0.01 per program (2-dp cells rounded independently);
+  - setting_equals_program_targets (K5 ↔ B2/B3): the base-year and plan-year target and budget of a K5 row
+    equal those of the same program in the program target table of the same indicator and printing. A
+    K5 row named like that table's root (`총계`) is its combined total (the row labelled by the profile's
+    combined_total_label: K tables leave out the sections outside it); a row whose name starts the label
+    of a total under the combined one is that section's total (`R&D` = `R&D 합계`); any other row is the
+    one leaf of the table whose name contains it. Rows matching none or several are not checked
+    (industries whose plan-year figure is a sum of two program rows, renamed programs);
   - row_prints_every_column (K4, K5): a row printing fewer value cells than its header has columns
     (flag cells_dropped; its values are not placed, docs/report-families.md 4.3).
   The K4 averaged columns are ratios of means (K3), not means of the yearly ratios: no such identity.
@@ -288,6 +295,119 @@ review_sum_checks as (
     where t.target_value is not null and s.programs >= 2
 ),
 
+-- K5 ↔ B2/B3: the program target tables of the same report, in single years
+program_rows as (
+    select
+        *,
+        regexp_replace(lower(label), '[^0-9a-z가-힣/+&]', '', 'g') as label_key
+    from {{ ref('fct_performance_target') }}
+    where
+        {{ in_selected_reports('report_id') }}
+        and target_table in ('sales_target', 'employment_target')
+        and period_role in ('base_year', 'plan_year')
+        and measure in ('target', 'budget')
+),
+
+combined_rows as (
+    select distinct
+        p.report_id,
+        p.indicator,
+        p.occurrence,
+        p.line_row_id,
+        p.parent_line_row_id
+    from program_rows as p
+    inner join {{ ref('stg_report_profile') }} as words
+        on
+            p.report_id = words.report_id
+            and words.section = 'combined_total_label'
+            and 0 < strpos(p.label_key, words.entry_key)
+),
+
+setting_rows as (
+    select
+        *,
+        regexp_replace(lower(label), '[^0-9a-z가-힣/+&]', '', 'g') as label_key
+    from settings
+    where
+        target_table = 'indicator_setting'
+        and period_role in ('base_year', 'plan_year')
+        and measure in ('target', 'budget')
+        and target_value is not null
+),
+
+-- candidate program rows per K5 cell: the combined total, a section total, or leaves containing its name
+candidates as (
+    select
+        s.report_id,
+        s.row_id as setting_row_id,
+        p.row_id as program_row_id,
+        case
+            when root.line_row_id is not null then 1
+            when p.parent_line_row_id = c.line_row_id and starts_with(p.label_key, s.label_key) then 2
+            else 3
+        end as link_kind
+    from setting_rows as s
+    inner join program_rows as p
+        on
+            s.report_id = p.report_id
+            and s.indicator = p.indicator
+            and s.occurrence = p.occurrence
+            and s.period = p.period
+            and s.measure = p.measure
+    inner join combined_rows as c
+        on p.report_id = c.report_id and p.indicator = c.indicator and p.occurrence = c.occurrence
+    left join program_rows as root
+        on
+            c.report_id = root.report_id
+            and c.parent_line_row_id = root.line_row_id
+            and s.period = root.period
+            and s.measure = root.measure
+            and s.label_key = root.label_key
+    where
+        (root.line_row_id is not null and p.line_row_id = c.line_row_id)
+        or (root.line_row_id is null and p.parent_line_row_id = c.line_row_id and starts_with(p.label_key, s.label_key))
+        or (root.line_row_id is null and not p.is_total and 0 < strpos(p.label_key, s.label_key))
+),
+
+-- the closest kind of link wins; a cell with several candidates of that kind is not linked
+ranked as (
+    select
+        *,
+        min(link_kind) over (partition by report_id, setting_row_id) as best_kind
+    from candidates
+),
+
+links as (
+    select
+        report_id,
+        setting_row_id,
+        min(program_row_id) as program_row_id
+    from ranked
+    where link_kind = best_kind
+    group by report_id, setting_row_id
+    having count(*) = 1
+),
+
+link_checks as (
+    select
+        s.report_id,
+        'setting_program:' || s.row_id as check_id,
+        'setting_equals_program_targets' as identity_name,
+        s.table_no,
+        s.row_id,
+        s.label,
+        s.measure || '_' || s.period as measure_name,
+        s.source_line,
+        cast(p.source_line as varchar) as other_lines,
+        cast(p.value_in_sums as decimal(38, 8)) as expected,
+        cast(s.target_value as decimal(38, 8)) as found,
+        cast(0 as decimal(38, 8)) as tolerance,
+        s.value_unit as unit
+    from setting_rows as s
+    inner join links as l on s.report_id = l.report_id and s.row_id = l.setting_row_id
+    inner join program_rows as p on s.report_id = p.report_id and l.program_row_id = p.row_id
+),
+
 -- rows that dropped value cells: one check per printed row (its first cell)
 dropped_checks as (
     select
@@ -318,6 +438,8 @@ checks as (
     select * from review_checks
     union all
     select * from review_sum_checks
+    union all
+    select * from link_checks
     union all
     select * from dropped_checks
 )
