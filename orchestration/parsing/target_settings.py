@@ -28,7 +28,7 @@ import re
 from collections import Counter
 
 from .periods import full_year, period_role
-from .profiles import profile, total_labels
+from .profiles import column_words, profile, total_labels
 from .program_tree import indicator_unit
 from .reader import Report, Row, Table
 from .values import Value, clean_name, parse_value, squash, strip_markup
@@ -263,32 +263,37 @@ def _trend_columns(table: Table, report: Report) -> list[tuple] | None:
 
 
 def _setting_columns(table: Table, report: Report) -> list[tuple] | None:
+    """[(period, fiscal_year, measure, column label)] of an indicator-setting table, else None. A change
+    column's word may carry the change header (`목표 증감`, `ROI 전년대비`); labels print the canonical words
+    (the first change header, the measure's first word), so a synonym yields the same column labels."""
     spec = profile(report)
-    vocabulary = {squash(w): m for m, words in (spec.get("setting_table_columns") or {}).items() for w in words}
-    changes = {squash(w) for w in spec.get("change_headers") or ()}
+    vocabulary = column_words(report, "setting_table_columns")
+    change_words = [squash(w) for w in spec.get("change_headers") or ()]
     pair = _header_pair(table)
-    if not vocabulary or pair is None:
+    if not vocabulary or not change_words or pair is None:
         return None
     tops, subs, _ = pair
     columns = []
     for i in range(1, len(tops)):
         if not subs[i]:
             continue
-        measure = vocabulary.get(squash(subs[i]))
-        if measure is None:
+        word = squash(subs[i])
+        word = next((word[: -len(c)] for c in change_words if word.endswith(c) and len(word) > len(c)), word)
+        if word not in vocabulary:
             return None
+        measure, canonical = vocabulary[word]
         top_text = tops[i]
-        if any(w in squash(top_text) for w in changes):
-            period, year = "change", None
+        if any(w in squash(top_text) for w in change_words):
+            period, year, label = "change", None, f"{spec['change_headers'][0]} {canonical}"
         elif "평균" in top_text and _range(top_text):
             period = _range(top_text)
-            year = int(period.split("-")[1])
+            year, label = int(period.split("-")[1]), f"{top_text.rstrip('*')} {canonical}"
         elif _year_token(top_text):
             year = _year_token(top_text)
-            period = str(year)
+            period, label = str(year), f"{top_text} {canonical}"
         else:
             return None
-        columns.append((period, year, measure, f"{top_text.rstrip('*')} {subs[i]}"))
+        columns.append((period, year, measure, label))
     periods = {c[0] for c in columns}
     if not any("-" in p for p in periods if p != "change") or "change" not in periods:
         return None
