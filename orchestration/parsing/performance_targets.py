@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import target_settings
 from .budget_plan import report_fiscal_year
 from .extractors import Extractor
 from .periods import full_year, period_role
@@ -644,6 +645,7 @@ def extract(report: Report) -> list[dict]:
         if pt.kind == "target":
             rows += _b_rows(report, pt, report_year)
     rows += _k3_rows(report, report_year)
+    rows += target_settings.extract(report, rows, report_year)  # K4, K5, K6 (docs/report-families.md 4.6)
     return rows
 
 

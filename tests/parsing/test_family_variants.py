@@ -18,10 +18,11 @@ FAMILY = {
     "chungbuk-sti-2020-h1": "agency_status_report",
     "gangwon-2025-plan": "regional_industry_plan",
 }
-# years moved on by one: later years first, so no year is moved twice
+# years moved on by one: later years first, so no year is moved twice (the target-setting tables print
+# every year of their range: '21 '22 '23)
 NEXT_YEAR = [
     ("2025", "2026"), ("2024", "2025"), ("2023", "2024"),
-    ("'25", "'26"), ("'24", "'25"), ("'21~'23", "'22~'24"), ("21~23", "22~24"), ("'23", "'24"),
+    ("'25", "'26"), ("'24", "'25"), ("'23", "'24"), ("'22", "'23"), ("'21", "'22"), ("21~23", "22~24"),
 ]  # fmt: skip
 VARIANTS = {
     "next_year": ("gangwon-2025-plan", NEXT_YEAR),

@@ -162,15 +162,19 @@ def test_other_families_have_no_targets(report_id):
 
 
 def test_row_counts(rows):
-    assert len(rows) == 1168 + 384
+    assert len(rows) == 1168 + 384 + 1392
     assert Counter(r["target_table"] for r in rows) == {
         "headline": 16,
         "sales_target": 576,
         "employment_target": 576,
         "three_year_review": 384,  # K3: 2 tables x 16 rows x 12 values
+        # target-setting tables (tests/parsing/test_target_settings.py), each printed twice:
+        "roi_trend": 576,  # K4: 2 indicators x 12 rows x 12 values
+        "indicator_setting": 672,  # K5: 2 indicators x 14 rows x 12 values
+        "self_indicator_review": 144,  # K6: 6 amount rows x 8 values + 6 ROI rows x 4 values
     }
     assert Counter(
-        (r["target_table"], r["occurrence"]) for r in rows if r["target_table"] not in ("headline", "three_year_review")
+        (r["target_table"], r["occurrence"]) for r in rows if r["target_table"] in ("sales_target", "employment_target")
     ) == {
         ("sales_target", 1): 288,
         ("sales_target", 2): 288,
@@ -215,7 +219,7 @@ def test_targets_reconcile(rows):
     # ROI = target / budget (±0.005) and the footnoted ROI excludes the TP생산장비고도화 budget (4.50)
     grouped: dict[tuple, dict] = {}
     for r in rows:
-        if r["target_table"] not in ("headline", "three_year_review") and r["period"] != "change":
+        if r["target_table"] in ("sales_target", "employment_target") and r["period"] != "change":
             grouped.setdefault((r["line_row_id"], r["period"]), {})[r["measure"]] = r
     checked = 0
     for g in grouped.values():
@@ -236,7 +240,7 @@ def test_budgets_equal_b1_totals_and_headline_equals_b_tables(gangwon, rows):
     }
     missing = []
     for r in rows:
-        if r["measure"] == "budget" and r["period"] != "change" and r["target_table"] != "three_year_review":
+        if r["measure"] == "budget" and r["period"] != "change" and r["target_table"] in ("sales_target", "employment_target"):
             key = (r["occurrence"], r["item_path"].replace(" ", "").replace("·", ""), r["fiscal_year"])
             if key not in b1:
                 missing.append((r["source_line"], r["label"]))
@@ -249,7 +253,7 @@ def test_budgets_equal_b1_totals_and_headline_equals_b_tables(gangwon, rows):
             r
             for r in rows
             if r["indicator"] == h["indicator"]
-            and r["target_table"] != "headline"
+            and r["target_table"] in ("sales_target", "employment_target")
             and r["occurrence"] == h["occurrence"]
             and r["period"] == "2025"
             and r["measure"] == h["measure"]

@@ -206,6 +206,9 @@ def test_bundled_reports_fail_only_on_the_real_inconsistencies(warehouse):
         "sum:t161:L3663:c8",
         "roi_outcome:t161:L3667:c6",
     }
+    # gangwon-2025-plan K4 신규고용 지역스타기업 대비(%): summary 180.83, body 180.23 (2.00 / (15.34 / 13.87)
+    # × 100 = 180.83: the body misprints a digit; tests/reconciliation/test_target_settings.py)
+    assert bad.pop((GW, "rec_performance_occurrences")) == {"occurrence:t24:L517:c12"}
     # chungbuk-tp-2024-q3 `(3건) : 2건, 66%`: 66.67% truncated where the report's other KPI rates round
     # half-up (26 of them only half-up explains): a WARN finding of its own, acknowledged
     assert bad.pop((TP, "rec_kpi_rates")) == {"kpi_rate:L647"}
@@ -232,10 +235,10 @@ def test_row_counts_of_the_bundled_reports(warehouse):
         ("rec_parent_totals", STI): 35,
         ("rec_kpi_rates", TP): 90,
         ("rec_parent_totals", GW): 216,
-        ("rec_performance_roi", GW): 172,
-        ("rec_performance_changes", GW): 392,
+        ("rec_performance_roi", GW): 276,
+        ("rec_performance_changes", GW): 536,
         ("rec_performance_budget_links", GW): 256,
-        ("rec_performance_occurrences", GW): 596,
+        ("rec_performance_occurrences", GW): 1268,
         ("rec_performance_headline", GW): 12,
         ("rec_performance_review", GW): 296,
     }

@@ -1,5 +1,6 @@
 {#-
-  증감 columns of the program target tables (B2, B3): change = plan year - base year of the same printed row
+  증감 columns of the program target tables (B2, B3) and of the indicator-setting tables (K5,
+  docs/report-families.md 4.6): change = plan year - base year of the same printed row
   (period roles, docs/report-families.md),
   for targets, budgets and ROI (Δ1억원당), and for the 총사업비 parenthesis of budgets
   (`△0.70 (88.98)`: 88.98 = 160.70 - 71.72). Differences of printed values; the report computes from
@@ -9,7 +10,7 @@ with targets as (
     select * from {{ ref('fct_performance_target') }}
     where
         {{ in_selected_reports('report_id') }}
-        and target_table in ('sales_target', 'employment_target')
+        and target_table in ('sales_target', 'employment_target', 'indicator_setting')
 ),
 
 tables as (

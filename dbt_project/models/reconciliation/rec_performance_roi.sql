@@ -6,13 +6,18 @@
   - roi_alternative: the footnoted ROI in parentheses (`4.38 (4.61)*`) = target / (budget - the
     budget of the program the footnote names, in the same table and year): the rows whose label
     contains the first word of the footnote's quoted name (`'<program> 사업(목표 미설정)' 예산을 제외한 …`).
-  ROIs without a printed target and budget ('-') are left out.
+  ROIs without a printed target and budget ('-') are left out. The indicator-setting tables (K5,
+  docs/report-families.md 4.6) are checked the same way for their single years; their averaged block
+  (means of unrounded figures) is checked by rec_performance_target_settings within ±0.01.
 -#}
 with targets as (
     select * from {{ ref('fct_performance_target') }}
     where
         {{ in_selected_reports('report_id') }}
-        and target_table in ('sales_target', 'employment_target')
+        and (
+            target_table in ('sales_target', 'employment_target')
+            or (target_table = 'indicator_setting' and period_role not like 'mean%')
+        )
         and period_role <> 'change'
 ),
 
