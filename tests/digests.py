@@ -25,6 +25,7 @@ FACT_TABLES = (
     "kpi_lines",
     "performance_target_lines",
     "staffing_lines",
+    "facility_lines",
     "report_tables",
     "report_rows",
 )
