@@ -26,6 +26,7 @@ FACT_TABLES = (
     "performance_target_lines",
     "staffing_lines",
     "facility_lines",
+    "table_total_lines",
     "report_tables",
     "report_rows",
 )

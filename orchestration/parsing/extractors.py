@@ -152,11 +152,11 @@ def all_extractors() -> list[Extractor]:
     """Every raw table: reader tables, fact tables (registered in their modules), then coverage."""
     from . import (  # noqa: F401
         budget_execution, budget_plan, coverage, facilities, kpi, performance_targets, profiles, project_funding,
-        staffing,
+        staffing, table_totals,
     )
 
     extractors = [REPORT_LINES, REPORT_TABLES, REPORT_ROWS]
     for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets, staffing, facilities,
-                   profiles):
+                   table_totals, profiles):
         extractors.append(module.EXTRACTOR)
     return extractors + [coverage.TABLE_COVERAGE, coverage.FACT_COVERAGE]  # derived from the rows above

@@ -59,6 +59,12 @@
      'parent_row_id': 'null',
      'column_label': 'row_label',
      'measure': 'measure'},
+    {'model': 'fct_table_total',
+     'scope': "'declared totals ' || identity_kind",
+     'row_label': "coalesce(row_label, cell_role)",
+     'parent_row_id': 'null',
+     'column_label': 'column_label',
+     'measure': 'cell_role'},
 ] -%}
 
 with recursive nodes as (
