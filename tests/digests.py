@@ -25,6 +25,8 @@ FACT_TABLES = (
     "kpi_lines",
     "performance_target_lines",
     "staffing_lines",
+    "facility_lines",
+    "table_total_lines",
     "report_tables",
     "report_rows",
 )

@@ -71,8 +71,9 @@ def runs(tmp_path_factory):
 
 def test_a_suite_without_rows_is_not_checked_and_does_not_block(runs):
     tp = runs["first"][TP]
-    # acknowledged: rec_parent_totals, rec_execution_rows and rec_kpi_rates (rounding), rec_staffing
-    assert tp.success and tp.published and tp.checks_failed == 0 and tp.checks_warned == 4
+    # acknowledged: rec_parent_totals, rec_execution_rows and rec_kpi_rates (rounding), rec_staffing,
+    # rec_facility_totals (the headline 연면적)
+    assert tp.success and tp.published and tp.checks_failed == 0 and tp.checks_warned == 5
     unchecked = query(runs["home"], "select suite from gate.check_results where run_id = ? and report_id = ? "
                       "and severity = 'NOT_CHECKED' order by suite", [tp.run_id, TP])
     assert tp.checks_not_checked == len(unchecked) > 0
@@ -130,9 +131,9 @@ def test_a_required_fact_type_without_rows_fails_naming_the_table(runs):
 def test_a_re_export_with_lines_added_keeps_its_acknowledgements(runs):
     second = runs["second"]
     assert second.success and second.published and second.checks_failed == 0
-    assert second.checks_warned == runs["first"][TP].checks_warned == 4
+    assert second.checks_warned == runs["first"][TP].checks_warned == 5
     before, after = runs["first_acks"], _acknowledged(runs["home"], second.run_id)
-    # 3 parent totals, 3 execution rates and 1 KPI rate (rounding convention), 1 staffing row
-    assert [r[6] for r in after] == ["acknowledged"] * 8
+    # 3 parent totals, 3 execution rates and 1 KPI rate (rounding convention), 1 staffing row, 1 facility total
+    assert [r[6] for r in after] == ["acknowledged"] * 9
     assert [r[:5] for r in after] == [r[:5] for r in before]  # same rows, labels, measures and amounts
     assert [r[5] for r in after] == [r[5] + len(ADDED_LINES) for r in before]  # only the lines moved

@@ -4,8 +4,11 @@ types its family requires.
 Every table gets one classification, stored with the raw load (`raw.table_coverage`):
 - `extracted`: a fact extractor took rows from it (which ones, how many rows);
 - `not_a_fact_table`: with the reason — table of contents, contact row, schedule, prose layout —
-  told from the table's shape, not from one report's words;
-- `unrecognised`: it holds numbers but no extractor read it; its header says what it is.
+  told from the table's shape, not from one report's words; or a context table of its family
+  (definitions, roadmaps, listings …) by the profile's `coverage.context_tables` rules, never
+  when the table shows an identity mark (a total label, a combined column, a share);
+- `unrecognised`: it holds numbers but no extractor read it; its header says what it is, and its
+  reason names the identity marks it shows (docs/report-families.md 10).
 
 `raw.fact_coverage` has one row per report and fact type: the rows yielded, whether the report's
 family profile requires the type (`required_fact_types` in `seeds/families/<family>.yaml`) and, for
@@ -83,6 +86,56 @@ def _not_a_fact_table(table: Table, data: list[Row], numbers: int) -> str | None
     return None
 
 
+# Marks of a checkable identity in a table's header or row labels: a total or subtotal, a combined
+# column (`①+②`, `④+⑤ 필요`), a share, a growth rate or a change. A table showing one is never
+# classified away as context, whatever its words.
+_LABEL_LENGTH = 20
+_COMBINED = re.compile(r"[\d①-⑳]\s*\+\s*[\d①-⑳]")
+
+
+def _identity_marks(report: Report, table: Table) -> list[str]:
+    from .profiles import profile, total_labels
+
+    totals = set(total_labels(report)) | {"소계"}
+    words = set((profile(report).get("coverage") or {}).get("identity_words") or ())
+    labels = {squash(c) for row in table.header for c in row.cells if c.strip()}
+    labels |= {squash(c) for row in table.data for c in row.cells[:2] if c.strip()}
+    # a total label is the whole label (or ends one: 주력소계), never a syllable of a word (단계)
+    marks = {w for w in totals if any(label == w or (len(w) > 1 and label.endswith(w)) for label in labels)}
+    # identity words in a label, not in a sentence (`… 46개사(60%) …` is no share column)
+    short = [label for label in labels if len(label) <= _LABEL_LENGTH]
+    marks = sorted(marks | {w for w in words if any(w in label for label in short)})
+    if any(_COMBINED.search(label) for label in labels):
+        marks.append("a combined column")
+    return marks
+
+
+def _context_reason(report: Report, table: Table) -> str | None:
+    """The family profile's context-table rules (`coverage.context_tables`): tables that hold numbers
+    but no total, rate or ROI identity — definitions, roadmaps, strategy layouts, listings — told by
+    words of their header or first column; never a table showing an identity mark."""
+    from .profiles import profile
+
+    rules = (profile(report).get("coverage") or {}).get("context_tables") or []
+    if not rules:
+        return None
+    header = {squash(c) for row in table.header for c in row.cells if c.strip()}
+    first = {squash(row.cells[0]) for row in table.rows if row.cells and row.cells[0].strip()}
+    cells = header | first
+    for rule in rules:
+        words = [squash(w) for w in rule.get("all_words") or ()]
+        anywords = [squash(w) for w in rule.get("any_words") or ()]
+        if words and not all(any(w in c for c in cells) for w in words):
+            continue
+        if anywords and not any(w in c for w in anywords for c in cells):
+            continue
+        if words or anywords:
+            if _identity_marks(report, table):
+                return None
+            return rule["reason"]
+    return None
+
+
 def classify_tables(report: Report, rows_by_table: dict[str, list[dict]], facts: list[Extractor]) -> list[dict]:
     """One coverage row per table of the report."""
     taken: dict[int, dict[str, int]] = {}
@@ -101,7 +154,7 @@ def classify_tables(report: Report, rows_by_table: dict[str, list[dict]], facts:
         if by_type:
             classification = EXTRACTED
         else:
-            reason = _not_a_fact_table(table, data, numbers)
+            reason = _not_a_fact_table(table, data, numbers) or (_context_reason(report, table) if numbers else None)
             classification = NOT_FACTS if reason else UNRECOGNISED
         out.append(
             {
@@ -116,10 +169,17 @@ def classify_tables(report: Report, rows_by_table: dict[str, list[dict]], facts:
                 "classification": classification,
                 "extractors": ", ".join(sorted(by_type)) or None,
                 "fact_rows": sum(by_type.values()),
-                "reason": reason if reason else (None if by_type else "holds numbers, but no extractor read it"),
+                "reason": reason if reason else (None if by_type else _unread(report, table)),
             }
         )
     return out
+
+
+def _unread(report: Report, table: Table) -> str:
+    marks = _identity_marks(report, table)
+    if marks:
+        return f"holds numbers and an identity ({', '.join(marks)}), but no extractor read it"
+    return "holds numbers, but no extractor read it"
 
 
 def coverage_summary(counts: dict[str, int]) -> str:

@@ -12,9 +12,13 @@ from .extractors import REPORT_LINES, REPORT_ROWS, REPORT_TABLES, Extractor
 def all_extractors() -> list[Extractor]:
     """Every raw table: reader tables, fact tables (registered in their modules), then coverage."""
     # Imported on first use: a process that only needs the Extractor type starts without the parsers.
-    from . import budget_execution, budget_plan, coverage, kpi, performance_targets, profiles, project_funding, staffing
+    from . import (
+        budget_execution, budget_plan, coverage, facilities, kpi, performance_targets, profiles, project_funding,
+        staffing, table_totals,
+    )
 
     extractors = [REPORT_LINES, REPORT_TABLES, REPORT_ROWS]
-    for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets, staffing, profiles):
+    for module in (budget_execution, budget_plan, project_funding, kpi, performance_targets, staffing, facilities,
+                   table_totals, profiles):
         extractors.append(module.EXTRACTOR)
     return extractors + [coverage.TABLE_COVERAGE, coverage.FACT_COVERAGE]  # derived from the rows above

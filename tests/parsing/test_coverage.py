@@ -76,7 +76,8 @@ def test_a_required_fact_type_without_rows_names_the_candidate_tables():
     rows = {"kpi_lines": [{"table_no": None}]}
     tables = classify_tables(report, rows, FACTS)
     coverage = {r["fact_type"]: r for r in fact_coverage(report, rows, FACTS, tables)}
-    assert set(coverage) == {"budget_execution", "budget_plan", "project_funding", "kpi", "performance_target", "staffing"}
+    assert set(coverage) == {"budget_execution", "budget_plan", "project_funding", "kpi", "performance_target", "staffing",
+                             "facility", "table_total"}
     assert coverage["kpi"]["is_satisfied"] and coverage["budget_plan"]["is_satisfied"]  # not required
     missing = coverage["budget_execution"]
     assert not missing["is_satisfied"] and missing["is_required"] and missing["fact_rows"] == 0
@@ -98,3 +99,45 @@ def test_extract_all_adds_both_coverage_tables():
     assert len(rows["table_coverage"]) == 5 and len(rows["fact_coverage"]) == len(FACTS)
     staffing = rows["table_coverage"][4]  # the staffing extractor reads the 정원 / 현원 table
     assert (staffing["classification"], staffing["extractors"], staffing["fact_rows"]) == (EXTRACTED, "staffing", 6)
+
+
+# gangwon-2025-plan fragments (its lines 894-895 and 897, 2101-2104, 5272-5276, 1338-1340), read as a regional
+# industry plan: a roadmap is context; a table showing a total or a combined column never is.
+PLAN_FRAGMENT = """천연물바이오표재 산업 육성 전략품목 로드맵 및 과제 지원전략
+
+구분\t전략품목\t1단계\t\t\t2단계\t
+\t\t2025\t2026\t2027\t2028\t2029
+\t★ 천연물을 활용한 반려동물 구강관리 기능성 제품\t\t\t\t\t
+
+#### 강원지역 기업 장비 지원 수요
+
+구분\t기업수\t① 전혀 불필요\t② 불 필요\t③ 보통\t④ 필요\t⑤ 매우 필요\t①+② 불 필요\t④+⑤ 필요\t5점 평균
+천연물바이오소재\t130\t5.4\t7.7\t21.5\t40.0\t25.4\t13.1\t65.4\t3.7
+세라믹원료소재\t67\t0.0\t3.0\t10.4\t58.2\t28.4\t3.0\t86.6\t4.1
+
+성과지표별 목표
+
+구분\t성과 지표명\t산출근거\t1차년도\t2차년도\t목표\t합계
+역신회향성향촉진\t· 지역 우수기업에 대한 지원\t· 지역 우수기업에 대한 지원\t100\t100\t200\t200
+실적 지표\t· 매출액 증대\t· 매출액 증대\t100\t100\t200\t200
+
+□ 강원지역 중소기업 생태계 조성을 위한 지원 전략
+
+비 전\t\t강원 중소기업의 지속 가능한 성장을 위한 혁신성장 생태계 조성
+목 표\t\t성장단계별 맞춤형 지원을 통한 강원 중소기업의 경쟁력 강화
+추 방 진 향\t1\t기술개발 연계성 강화\t2\t초광역권 & 혁신선도기업 육성\t3\t지원시스템 체계화 및 기업DB기반지원"""
+
+
+def test_context_tables_come_from_the_family_profile_and_never_hide_an_identity():
+    report = _report(PLAN_FRAGMENT)
+    report.family = "regional_industry_plan"
+    by_no = {r["table_no"]: r for r in classify_tables(report, {}, FACTS)}
+    roadmap, survey, indicators, strategy = (by_no[n] for n in sorted(by_no))
+    assert (roadmap["classification"], roadmap["reason"]) == (NOT_FACTS, "roadmap (strategic items by stage, no amounts)")
+    # the numbered directions are numbers, but no identity: the layout is context
+    assert strategy["classification"] == NOT_FACTS and strategy["reason"].startswith("strategy layout")
+    assert survey["classification"] == UNRECOGNISED and "a combined column" in survey["reason"]
+    assert indicators["classification"] == UNRECOGNISED and "(합계)" in indicators["reason"]
+    # without the family's rules the roadmap holds numbers no extractor read
+    report.family = "agency_status_report"
+    assert classify_tables(report, {}, FACTS)[0]["classification"] == UNRECOGNISED

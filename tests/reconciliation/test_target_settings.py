@@ -1,4 +1,4 @@
-"""Target-setting identities (docs/report-families.md 4.6, 6.6) on a mutated copy of the bundled plan.
+"""Target-setting identities (docs/report-families.md 4.6, 6.7) on a mutated copy of the bundled plan.
 
 One copy changes printed numbers of the body's K4 (ROI trend), K5 (indicator setting) and K6 (self-chosen
 indicator review) tables in place (no line added or removed); the new failures must be exactly the

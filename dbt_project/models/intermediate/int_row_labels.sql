@@ -53,6 +53,18 @@
      'parent_row_id': 'null',
      'column_label': "concat_ws(' ', column_group, column_label)",
      'measure': 'row_kind'},
+    {'model': 'fct_facility',
+     'scope': "'facilities ' || row_kind",
+     'row_label': "coalesce(facility_name, row_label, measure)",
+     'parent_row_id': 'null',
+     'column_label': 'row_label',
+     'measure': 'measure'},
+    {'model': 'fct_table_total',
+     'scope': "'declared totals ' || identity_kind",
+     'row_label': "coalesce(row_label, cell_role)",
+     'parent_row_id': 'null',
+     'column_label': 'column_label',
+     'measure': 'cell_role'},
 ] -%}
 
 with recursive nodes as (

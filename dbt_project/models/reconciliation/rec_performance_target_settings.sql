@@ -1,5 +1,5 @@
 {#-
-  Target-setting tables of regional industry plans (docs/report-families.md 4.6, 6.6): the ROI trend (K4),
+  Target-setting tables of regional industry plans (docs/report-families.md 4.6, 6.7): the ROI trend (K4),
   the indicator setting (K5) and the self-chosen indicator review (K6). Single-year ROIs and changes of
   K5 are checked by rec_performance_roi and rec_performance_changes, the summary = body printing by
   rec_performance_occurrences; here:
