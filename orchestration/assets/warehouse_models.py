@@ -1,7 +1,12 @@
 """dbt models as Dagster assets: staging, intermediate, marts and reconciliation, per report partition."""
 
 
+import hashlib
+import importlib.metadata
+import os
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -68,14 +73,20 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # report selection never leaks into a later dbt started by the same process.
     target = paths().warehouse
     run_id = context.run.run_id
+    # Every model and test selected: views whose definition is unchanged are not re-created (below).
+    whole = context.selected_asset_keys == warehouse_models.keys and context.selected_asset_check_keys == warehouse_models.check_keys
     with step_lock(target, context):
         # dbt cannot wait for the file: a reader (DuckDB shell, BI tool) holding it fails the build at
         # once. Wait for it here, and mark the marts as being rebuilt before dbt touches them.
         with warehouse.connect(target, log=context.log.warning) as con:
             loads = publication.start_marts_build(con, report_ids, run_id)
+            views = built_views(con, target) if whole else None
         started = time.time()
-        with environment(dbt_env(report_ids)):
-            invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=paths().dbt_target)
+        with environment({**dbt_env(report_ids), **(views.env if views else {})}):
+            invocation = dbt.cli(["build", *(views.args if views else [])], context=context, raise_on_error=False,
+                                 target_path=paths().dbt_target)
+        if views:
+            context.log.info(f"views whose definition is unchanged since {views.state} are not re-created (they read the new rows)")
         # If this process dies, dbt lives on holding DuckDB's file: the next holder of the lock stops it.
         warehouse.register_child(target, invocation.process.pid, "dbt")
         try:
@@ -95,9 +106,70 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         error = None if returncode == 0 else dbt_failure(returncode, paths().dbt_target, started, target)
         with warehouse.connect(target, log=context.log.warning) as con:
             publication.finish_marts_build(con, loads, run_id, error)
+            if whole and not error:
+                record_built_views(con, target)
     if error:
         raise dg.Failure(description=error, metadata={"dbt_exit_code": returncode}, allow_retries=False)
     context.log.info("marts built from versions " + ", ".join(f"{r}={v}" for r, v in list(loads.items())[:20]))
+
+
+@dataclass(frozen=True)
+class ReusedViews:
+    """dbt arguments that leave out the views built by an earlier whole build of this warehouse."""
+
+    state: Path
+    args: list[str]
+    env: dict[str, str]
+
+
+def views_state(target) -> Path:
+    """Where the last whole build of this warehouse left its manifest (one folder per warehouse)."""
+    key = hashlib.sha256(warehouse.describe_target(target).encode()).hexdigest()[:16]
+    return paths().home / "dbt" / "built-views" / key
+
+
+def warehouse_shape(con) -> str:
+    """The warehouse's relations and columns and the dbt version: what a view's validity rests on
+    besides its own definition (a dropped view, a raw table with other columns, a replaced file)."""
+    rows = con.execute(
+        "select c.table_schema, c.table_name, t.table_type, c.column_name, c.data_type "
+        "from information_schema.columns c join information_schema.tables t "
+        "on t.table_schema = c.table_schema and t.table_name = c.table_name "
+        "where c.table_schema not in ('information_schema', 'pg_catalog') "
+        "order by 1, 2, c.ordinal_position"
+    ).fetchall()
+    text = "\n".join("\t".join(str(v) for v in row) for row in rows)
+    return f"dbt-core {importlib.metadata.version('dbt-core')}\n" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def built_views(con, target) -> ReusedViews | None:
+    """Views are global (every report's rows through one definition): re-creating them for each report
+    cost ~17 dbt nodes and as many Dagster materializations per run. When the warehouse is exactly as
+    the last whole build left it, dbt's state comparison (`state:unmodified`: same SQL, config and
+    macros) leaves out the views it built; new or changed views are built. Tests are selected by
+    `fqn:*` themselves (indirect selection `empty`), so the tests on views still run."""
+    state = views_state(target)
+    if not (state / "manifest.json").exists() or not (state / "shape.txt").exists():
+        return None
+    if (state / "shape.txt").read_text(encoding="utf-8") != warehouse_shape(con):
+        return None
+    return ReusedViews(state, ["--exclude", "config.materialized:view,state:unmodified", "--state", str(state)],
+                       {"DBT_INDIRECT_SELECTION": "empty"})
+
+
+def record_built_views(con, target) -> None:
+    """After a whole build succeeded every view matches this build's manifest: keep it as the state."""
+    manifest = paths().dbt_target / "manifest.json"
+    if not manifest.exists():
+        return
+    state = views_state(target)
+    scratch = state.with_name(f"{state.name}-{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    shutil.copyfile(manifest, scratch / "manifest.json")
+    (scratch / "shape.txt").write_text(warehouse_shape(con), encoding="utf-8")
+    shutil.rmtree(state, ignore_errors=True)
+    os.replace(scratch, state)
 
 
 def dbt_failure(returncode: int, target_path: Path, started: float, warehouse_file: Path) -> str:
