@@ -1,8 +1,10 @@
 """dbt models as Dagster assets: staging, intermediate, marts and reconciliation, per report partition."""
 
 
+import functools
 import hashlib
 import importlib.metadata
+import json
 import os
 import shutil
 import time
@@ -86,7 +88,8 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             invocation = dbt.cli(["build", *(views.args if views else [])], context=context, raise_on_error=False,
                                  target_path=paths().dbt_target)
         if views:
-            context.log.info(f"views whose definition is unchanged since {views.state} are not re-created (they read the new rows)")
+            context.log.info(f"views unchanged since the last whole build ({views.state}) are not re-created: "
+                             "they read every report's rows")
         # If this process dies, dbt lives on holding DuckDB's file: the next holder of the lock stops it.
         warehouse.register_child(target, invocation.process.pid, "dbt")
         try:
@@ -142,19 +145,41 @@ def warehouse_shape(con) -> str:
     return f"dbt-core {importlib.metadata.version('dbt-core')}\n" + hashlib.sha256(text.encode()).hexdigest()
 
 
+SELECTION_MACRO = "macro.budget_recon.in_selected_reports"
+
+
+@functools.cache
+def report_independent_views() -> tuple[str, ...]:
+    """The views whose SQL does not depend on the run's reports: no macro they call reads the report
+    selection (macros/report_selection.sql; a view that filters on it holds one run's reports)."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    macros = manifest["macros"]
+
+    def selective(macro_ids, seen=frozenset()) -> bool:
+        return any(m == SELECTION_MACRO or (m not in seen and m in macros and selective(
+            macros[m]["depends_on"]["macros"], seen | {m})) for m in macro_ids)
+
+    return tuple(sorted(
+        node["name"] for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "view"
+        and not selective(node["depends_on"]["macros"])
+    ))
+
+
 def built_views(con, target) -> ReusedViews | None:
-    """Views are global (every report's rows through one definition): re-creating them for each report
-    cost ~17 dbt nodes and as many Dagster materializations per run. When the warehouse is exactly as
-    the last whole build left it, dbt's state comparison (`state:unmodified`: same SQL, config and
-    macros) leaves out the views it built; new or changed views are built. Tests are selected by
-    `fqn:*` themselves (indirect selection `empty`), so the tests on views still run."""
+    """Most views read every report's rows through one definition: re-creating them for each run cost
+    a dbt node and a Dagster materialization each. When the warehouse is exactly as the last whole
+    build left it, dbt's state comparison (`state:unmodified`: same SQL, config and macros) leaves out
+    those it built; new or changed views, and the views that filter on the run's reports, are built.
+    Tests are selected by `fqn:*` themselves (indirect selection `empty`): the tests on views still run."""
     state = views_state(target)
-    if not (state / "manifest.json").exists() or not (state / "shape.txt").exists():
+    views = report_independent_views()
+    if not views or not (state / "manifest.json").exists() or not (state / "shape.txt").exists():
         return None
     if (state / "shape.txt").read_text(encoding="utf-8") != warehouse_shape(con):
         return None
-    return ReusedViews(state, ["--exclude", "config.materialized:view,state:unmodified", "--state", str(state)],
-                       {"DBT_INDIRECT_SELECTION": "empty"})
+    unchanged = " ".join(f"{name},state:unmodified" for name in views)
+    return ReusedViews(state, ["--exclude", unchanged, "--state", str(state)], {"DBT_INDIRECT_SELECTION": "empty"})
 
 
 def record_built_views(con, target) -> None:
@@ -175,8 +200,6 @@ def record_built_views(con, target) -> None:
 def dbt_failure(returncode: int, target_path: Path, started: float, warehouse_file: Path) -> str:
     """One message for a failed `dbt build`: what failed (model errors, failing tests with their row
     counts), from this build's run_results.json; a killed dbt leaves none."""
-    import json
-
     results_file = target_path / "run_results.json"
     failed = []
     if results_file.exists() and results_file.stat().st_mtime >= started - 1:
