@@ -132,14 +132,17 @@ def views_state(target) -> Path:
 
 
 def warehouse_shape(con) -> str:
-    """The warehouse's relations and columns and the dbt version: what a view's validity rests on
-    besides its own definition (a dropped view, a raw table with other columns, a replaced file)."""
+    """The relations and columns of the schemas the reusable views live in and read (staging, raw) and
+    the dbt version: what a view's validity rests on besides its own definition (a dropped view, a raw
+    table with other columns, a replaced file). Tables the gate or publishing create do not count."""
+    schemas = sorted(view_schemas())
     rows = con.execute(
         "select c.table_schema, c.table_name, t.table_type, c.column_name, c.data_type "
         "from information_schema.columns c join information_schema.tables t "
         "on t.table_schema = c.table_schema and t.table_name = c.table_name "
-        "where c.table_schema not in ('information_schema', 'pg_catalog') "
-        "order by 1, 2, c.ordinal_position"
+        f"where c.table_schema in ({', '.join('?' for _ in schemas)}) "
+        "order by 1, 2, c.ordinal_position",
+        schemas,
     ).fetchall()
     text = "\n".join("\t".join(str(v) for v in row) for row in rows)
     return f"dbt-core {importlib.metadata.version('dbt-core')}\n" + hashlib.sha256(text.encode()).hexdigest()
@@ -150,8 +153,9 @@ SELECTION_MACRO = "macro.budget_recon.in_selected_reports"
 
 @functools.cache
 def report_independent_views() -> tuple[str, ...]:
-    """The views whose SQL does not depend on the run's reports: no macro they call reads the report
-    selection (macros/report_selection.sql; a view that filters on it holds one run's reports)."""
+    """The views that can be left standing between runs: they read sources only (a view over another
+    model must follow that model's changes) and no macro they call reads the report selection
+    (macros/report_selection.sql; a view that filters on it holds one run's reports)."""
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     macros = manifest["macros"]
 
@@ -162,8 +166,20 @@ def report_independent_views() -> tuple[str, ...]:
     return tuple(sorted(
         node["name"] for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"].get("materialized") == "view"
+        and all(parent.startswith("source.") for parent in node["depends_on"]["nodes"])
         and not selective(node["depends_on"]["macros"])
     ))
+
+
+@functools.cache
+def view_schemas() -> frozenset[str]:
+    """The schemas of the reusable views and of the sources they read."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    views = set(report_independent_views())
+    return frozenset(
+        [n["schema"] for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["name"] in views]
+        + [s["schema"] for s in manifest["sources"].values()]
+    )
 
 
 def built_views(con, target) -> ReusedViews | None:
