@@ -564,7 +564,11 @@ def main(argv=None) -> int:
             previous = args.out.read_text(encoding="utf-8")
             marker = "<!-- fixed cost -->"
             head = previous[:previous.index(marker)] if marker in previous else previous.rstrip() + "\n\n"
-            args.out.write_text(head + marker + "\n## Fixed cost: the bundled reports and one report added (issue 17)\n\n" + text + "\n", encoding="utf-8")
+            # The sections after this one (other benchmarks) stay: the section ends at the next "## " heading.
+            rest = previous[len(head):].split("\n## ", 2)[2:] if marker in previous else []
+            tail = ("\n## " + rest[0]) if rest else ""
+            args.out.write_text(head + marker + "\n## Fixed cost: the bundled reports and one report added (issue 17)\n\n" + text + "\n"
+                                + tail, encoding="utf-8")
     else:
         sizes = [int(s) for s in args.sizes.split(",")]
         work = args.work_dir or Path(os.environ.get("TMPDIR", "/tmp")) / "budget-recon-bench"
