@@ -126,6 +126,12 @@ def run(seeds: Path, home: Path, env_extra: dict, slices: list[list[str]], reade
         reader.join()
     for log in logs:
         log.close()
+    results = home / "dbt" / "target" / "run_results.json"
+    if results.exists():  # dbt's per-model timings of the (last) build, kept after the scratch folder goes
+        kept = ROOT / "var" / "bench"
+        kept.mkdir(parents=True, exist_ok=True)
+        (kept / f"run_results-{home.name}-{len(list(kept.glob(f'run_results-{home.name}-*.json')))}.json").write_bytes(
+            results.read_bytes())
     summaries = []
     for i in range(len(slices)):
         text = (home / f"bench-run-{i}.log").read_text(encoding="utf-8")
@@ -147,11 +153,19 @@ def dagster_size(home: Path, server: PostgresServer | None, database: str | None
         con.close()
 
 
-def bench(n: int, scratch: Path, server: PostgresServer, parallel: int, emit) -> dict:
+def bench(n: int, scratch: Path, server: PostgresServer, parallel: int, emit, warehouses=("duckdb", "postgres")) -> dict:
     seeds = corpus(n, scratch / f"corpus-{n}")
     ids = [e.report_id for e in load_registry(seeds / "reports.yaml")]  # registry order: contiguous slices
     out = {}
-    # DuckDB + SQLite instance (the embedded default): one process.
+    if "duckdb" in warehouses:
+        out["duckdb"] = bench_duckdb(n, scratch, seeds, ids, emit)
+    if "postgres" in warehouses:
+        out["postgres"] = bench_postgres(n, scratch, seeds, ids, server, parallel, emit)
+    return out
+
+
+def bench_duckdb(n: int, scratch: Path, seeds: Path, ids: list[str], emit) -> tuple[dict, dict]:
+    """DuckDB + SQLite instance (the embedded default): one process."""
     home = scratch / f"duckdb-{n}"
     home.mkdir()
     target = home / "warehouse.duckdb"
@@ -160,8 +174,12 @@ def bench(n: int, scratch: Path, server: PostgresServer, parallel: int, emit) ->
     emit(n, "duckdb", "first", first)
     second = run(seeds, home, {"BUDGET_RECON_WAREHOUSE": str(target)}, [ids], reader_target=target)
     emit(n, "duckdb", "second", second)
-    out["duckdb"] = (first, second)
-    # PostgreSQL warehouse + PostgreSQL Dagster instance: `parallel` processes over slices.
+    return first, second
+
+
+def bench_postgres(n: int, scratch: Path, seeds: Path, ids: list[str], server: PostgresServer, parallel: int,
+                   emit) -> tuple[dict, dict]:
+    """PostgreSQL warehouse + PostgreSQL Dagster instance: `parallel` processes over slices."""
     home = scratch / f"postgres-{n}"
     home.mkdir()
     url = server.create_database(f"warehouse_{n}")
@@ -174,8 +192,7 @@ def bench(n: int, scratch: Path, server: PostgresServer, parallel: int, emit) ->
     emit(n, "postgres", "first", first)
     second = run(seeds, home, env, slices, reader_target=url, server=server)
     emit(n, "postgres", "second", second)
-    out["postgres"] = (first, second)
-    return out
+    return first, second
 
 
 def _reads(r: dict | None) -> str:
@@ -212,6 +229,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1,100,1000")
     parser.add_argument("--parallel", type=int, default=2, help="PostgreSQL: runs at once over slices of the corpus")
+    parser.add_argument("--warehouses", default="duckdb,postgres", help="which of duckdb, postgres to run")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--json", type=Path, help="append each finished run's figures to this file (JSON lines)")
     args = parser.parse_args(argv)
@@ -229,7 +247,7 @@ def main(argv=None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="warehouse-bench-") as scratch:
             for n in [int(s) for s in args.sizes.split(",")]:
-                rows.append((n, bench(n, Path(scratch), server, args.parallel, emit)))
+                rows.append((n, bench(n, Path(scratch), server, args.parallel, emit, args.warehouses.split(","))))
     finally:
         server.stop()
     text = table(rows, args.parallel)
