@@ -22,6 +22,7 @@ from .parsing.coverage import required_fact_types
 from .parsing.raw_layer import all_extractors
 from .parsing.reader import Report, ReportFormatError, check_layout, read_report
 from .parsing.registry import ReportEntry, file_sha256
+from .postgres import ReportBusy
 from .warehouse import LoadResult, extract_all, fact_extractors, frames_of, replace_report
 
 
@@ -165,7 +166,17 @@ def ingest_many(
                 if not loaded:
                     con.execute("BEGIN TRANSACTION")
                     group_started = time.monotonic()
-                loaded.append(load_parsed(con, parsed, run_id, own_transaction=False))
+                try:
+                    loaded.append(load_parsed(con, parsed, run_id, own_transaction=False))
+                except ReportBusy:
+                    # PostgreSQL: another run holds this report; commit the group (releasing its
+                    # locks) and wait for the report in a transaction of its own (postgres.py).
+                    con.execute("COMMIT")
+                    committed, loaded = loaded, []
+                    yield from committed
+                    con.execute("BEGIN TRANSACTION")
+                    group_started = time.monotonic()
+                    loaded.append(load_parsed(con, parsed, run_id, own_transaction=False))
                 if len(loaded) >= GROUP_SIZE or time.monotonic() - group_started >= GROUP_SECONDS or not pending:
                     con.execute("COMMIT")
                     committed, loaded = loaded, []

@@ -120,8 +120,13 @@ class PostgresConnection:
         import psycopg2
 
         self.url = url
+        import psycopg2.extras
+
         self._con = psycopg2.connect(url, application_name=application_name[:63])
         self._con.autocommit = True
+        # JSON values as text, as DuckDB returns them (callers json.loads what they read).
+        psycopg2.extras.register_default_json(self._con, loads=lambda text: text)
+        psycopg2.extras.register_default_jsonb(self._con, loads=lambda text: text)
         if read_only:
             self._con.cursor().execute("set session characteristics as transaction read only")
 
@@ -194,6 +199,28 @@ def report_key(report_id: str) -> int:
 def lock_in_transaction(con: PostgresConnection, key: int) -> None:
     """Hold an advisory lock until the open transaction ends (two loads of one report take turns)."""
     con.execute("select pg_advisory_xact_lock(?, ?)", [LOCK_CLASS, key])
+
+
+class ReportBusy(RuntimeError):
+    """A report's lock is held elsewhere while this transaction holds other advisory locks."""
+
+
+def lock_report_in_transaction(con: PostgresConnection, report_id: str) -> None:
+    """Hold one report's lock until the open transaction ends (two loads of one report take turns).
+    A transaction never waits for it while holding other advisory locks (earlier reports of a group
+    of loads, the schema lock): the run holding the pipeline lock takes report locks in key order, a
+    group in its reports' order, and two such waits could close a cycle. It raises ReportBusy instead,
+    before writing anything of this report: the caller commits what it holds and loads the report in
+    a transaction of its own, which may wait (ingest.ingest_many)."""
+    key = report_key(report_id)
+    if con.execute("select pg_try_advisory_xact_lock(?, ?)", [LOCK_CLASS, key]).fetchone()[0]:
+        return
+    held = con.execute(
+        "select count(*) from pg_locks where pid = pg_backend_pid() and locktype = 'advisory' and granted"
+    ).fetchone()[0]
+    if held:
+        raise ReportBusy(f"report {report_id} is being loaded or built by another run")
+    lock_in_transaction(con, key)
 
 
 @contextlib.contextmanager

@@ -526,7 +526,7 @@ def replace_report(
         con.execute("BEGIN TRANSACTION")
     try:
         if dialect(con) == "postgres":  # two loads of one report take turns; of different reports, not
-            postgres.lock_in_transaction(con, postgres.report_key(report.report_id))
+            postgres.lock_report_in_transaction(con, report.report_id)
         previous = con.execute(
             f"SELECT file_sha256, loaded_at FROM {RAW_SCHEMA}.report_loads WHERE report_id = ? ORDER BY loaded_at DESC LIMIT 1",
             [report.report_id],

@@ -19,8 +19,10 @@ moment), whose executor is in-process; the lock holds for the multiprocess execu
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+from unittest import mock
 
 import dagster as dg
 import pytest
@@ -170,6 +172,32 @@ def test_concurrent_runs_queue_for_the_warehouse_without_losing_or_doubling_rows
         f"concurrency: phase 1 {after_phase1 - started:.0f}s (incl. server start), "
         f"phase 2 {time.monotonic() - after_phase1:.0f}s"
     )
+
+
+@pytest.mark.slow
+def test_concurrent_runs_for_different_reports_both_finish_on_postgresql(tmp_path, postgres_server):
+    """The same two runs launched together with the warehouse AND Dagster's instance on PostgreSQL
+    (docs/scale-out.md): both succeed, their loads overlap freely, dbt, the gate and publishing take
+    turns on the pipeline's advisory lock, no row is lost or doubled and both reports are published."""
+    env = {
+        "BUDGET_RECON_WAREHOUSE": postgres_server.create_database("concurrent_warehouse"),
+        "BUDGET_RECON_DAGSTER_STORAGE": postgres_server.create_database("concurrent_instance"),
+    }
+    url = env["BUDGET_RECON_WAREHOUSE"]
+    with mock.patch.dict(os.environ, env), dagster_servers(tmp_path) as servers:
+        assert type(servers.instance.run_storage).__name__ == "PostgresRunStorage"
+        expected_raw = parsed_raw_counts(servers.seeds, tmp_path, [STI, TP])
+        run_ids = launch_together(servers, [STI, TP], timeout=900)
+        assert_runs_competed_but_steps_did_not_overlap(servers.instance, run_ids)
+        assert lock_errors(servers.instance, run_ids) == []
+        assert not any("deadlock" in (r.user_message or "").lower() for i in run_ids for r in servers.instance.all_logs(i))
+    counts = row_counts(url)
+    assert {k: v for k, v in counts.items() if k[0] == "raw"} == expected_raw
+    for report_id in (STI, TP):
+        assert any(k[0] == "marts" and k[2] == report_id for k in counts), report_id
+        assert any(k[0] == "published" and k[2] == report_id for k in counts), f"{report_id} not published"
+    assert duplicate_keys(url) == {}
+    assert loads(url) == {STI: 1, TP: 1}
 
 
 def test_dagster_yaml_is_valid_for_this_dagster_and_claims_no_pool(tmp_path, monkeypatch):

@@ -63,6 +63,9 @@ def test_the_connection_speaks_duckdbs_api(database):
         assert con.execute("select count(*) from t where id is null").fetchone() == (1,)
         df = con.execute("select amount, n from t order by id").df()
         assert df["amount"].dtype == "float64" and df["n"].dtype == "float64"  # as DuckDB's df() gives them
+        con.execute("create table j (cells json)")
+        con.execute("insert into j values (?)", ['["계", "국비"]'])
+        assert con.execute("select cells from j").fetchone() == ('["계", "국비"]',)  # text, as DuckDB gives JSON
 
 
 def _loads(url: str) -> dict[str, int]:
@@ -135,6 +138,45 @@ def test_loads_of_different_reports_run_together_and_of_one_report_take_turns(da
     assert events == ["B done", "A1 commit", "A2 done"]
     assert _loads(database) == {first_id: 2, other_id: 1}
     assert _duplicates(database) == 0
+
+
+def test_a_group_of_loads_never_waits_for_a_report_while_holding_others(database):
+    """The lock-order rule that keeps runs free of deadlocks (postgres.lock_report_in_transaction): a
+    run building reports [A, B] holds their locks in key order while a group of loads takes them in
+    registry order. A transaction already holding report B's lock must not wait for A's (the builder
+    might be waiting for B: a cycle); it gets ReportBusy at once and the group commits (ingest.ingest_many)."""
+    first_id, other_id = [e.report_id for e in REGISTRY[:2]]
+    parsed = parse_for_load(next(e for e in REGISTRY if e.report_id == first_id), REPORTS_DIR)
+    with warehouse.connect(database) as con:
+        warehouse.ensure_raw_schema(con)
+    builder = postgres.PostgresConnection(database)  # a run building report A (its session lock)
+    builder.execute("select pg_advisory_lock(?, ?)", [postgres.LOCK_CLASS, postgres.report_key(first_id)])
+    try:
+        with warehouse.connect(database) as con:
+            con.execute("begin transaction")
+            postgres.lock_report_in_transaction(con, other_id)  # the group already loaded B
+            started = time.monotonic()
+            with pytest.raises(postgres.ReportBusy, match=first_id):
+                load_parsed(con, parsed, own_transaction=False)
+            assert time.monotonic() - started < 5  # refused, not waited for
+            con.execute("rollback")
+        assert _loads(database) == {}
+
+        # Holding nothing else, a load waits for the report as before and loads it once it is free.
+        done = threading.Event()
+
+        def load_a():
+            with warehouse.connect(database) as con:
+                load_parsed(con, parsed)
+            done.set()
+
+        loader = threading.Thread(target=load_a)
+        loader.start()
+        assert not done.wait(1.0)
+    finally:
+        builder.close()  # the builder finished: its session lock goes with it
+    loader.join(60)
+    assert done.is_set() and _loads(database) == {first_id: 1}
 
 
 

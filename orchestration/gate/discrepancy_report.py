@@ -321,7 +321,7 @@ def _charts(con, report_id: str, run_id: str) -> list[str]:
     if _exists(con, "marts", "fct_budget_plan"):
         plan = rows(
             """
-            select program || ' · ' || fiscal_year, sum(amount_won) / 1e8, list(distinct source_line)
+            select program || ' · ' || fiscal_year, sum(amount_won) / 1e8, array_agg(distinct source_line)
             from marts.fct_budget_plan
             where report_id = ? and measure = 'budget' and funding_source_en = 'total' and occurrence = 1
               and not is_total and program is not null and amount_won is not null

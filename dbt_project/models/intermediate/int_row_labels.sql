@@ -11,6 +11,7 @@
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
     pre_hook="{{ delete_selected_reports() }}",
+    post_hook="{{ postgres_index(['report_id', 'fact_table', 'row_id']) }}",
 ) }}
 
 {#- One entry per fact table (or per kind of row of one): SQL expressions over its rows. A new fact
