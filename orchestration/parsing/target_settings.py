@@ -165,7 +165,7 @@ def _value_fields(printed: str | None, dropped: bool) -> dict:
     if value.number is None and _NEW_BLOCK.search(strip_markup(printed)):
         return {"value_printed": printed, "value": None, "value_flag": "text", "new_block": True}
     return {
-        "value_printed": printed,
+        "value_printed": printed or None,  # a blank cell prints nothing (flag `blank`): null, as CSV reads it back
         "value": value.number,
         "value_flag": None if value.number is not None else value.flag,
         "footnote": value.footnote,
