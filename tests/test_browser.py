@@ -299,6 +299,9 @@ LAYERS = ["reports", "staging", "marts", "intermediate", "reconciliation", "gate
 def test_job_lineage_shows_the_layers_as_groups(loaded, page):
     """The default lineage of `process_reports`: one box per asset group (a layer of the pipeline),
     whole names, left to right in the order data flows; no asset of a group drawn until expanded."""
+    # Wide enough for the whole graph beside the job's Info panel: the graph draws only the groups in
+    # view, and how far it zooms out to fit depends on what the UI has cached.
+    page.set_viewport_size({"width": 3200, "height": 1000})
     page.goto(f"{_ui(loaded)}/locations/__repository__@budget_recon/jobs/process_reports")
     page.get_by_text("published", exact=True).wait_for(state="attached")
     page.wait_for_timeout(2000)  # the graph fits itself to the view
