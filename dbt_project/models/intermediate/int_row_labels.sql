@@ -99,9 +99,11 @@ paths as (
         n.measure,
         n.source_line
     from nodes as n
+    -- A root has no parent among the nodes (a null parent_row_id matches none). A plain NOT EXISTS,
+    -- not `parent_row_id is null or not exists`: PostgreSQL runs that OR as a subplan scanning the
+    -- CTE once per row (quadratic: a 1000-report build did not finish in 25 min); this is a hash anti-join.
     where
-        n.parent_row_id is null
-        or not exists (
+        not exists (
             select 1
             from nodes as p
             where p.report_id = n.report_id and p.fact_table = n.fact_table and p.row_id = n.parent_row_id
