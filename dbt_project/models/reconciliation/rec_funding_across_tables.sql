@@ -46,29 +46,32 @@ spaced_names as (
     where {{ in_selected_reports('f.report_id') }}
 ),
 
+-- the family profile's name alias (first by position) whose key the name contains: a join, not a
+-- subquery per row (PostgreSQL ran that once per funding row over every report's profile: 324 s at N=1000)
+alias_matches as (
+    select
+        s.report_id,
+        s.row_id,
+        replace(s.bare_name, a.entry_key, a.entry_value) as aliased_name,
+        row_number() over (partition by s.report_id, s.row_id order by a.position) as alias_rank
+    from spaced_names as s
+    inner join profile as a
+        on
+            s.report_id = a.report_id
+            and a.section = 'name_alias'
+            and 0 < strpos(s.bare_name, a.entry_key)
+),
+
 funding as (
     select
         s.*,
         regexp_replace(
-            regexp_replace(
-                coalesce(
-                    (
-                        select replace(s.bare_name, a.entry_key, a.entry_value)
-                        from profile as a
-                        where
-                            a.report_id = s.report_id
-                            and a.section = 'name_alias'
-                            and 0 < strpos(s.bare_name, a.entry_key)
-                        order by a.position
-                        limit 1
-                    ),
-                    s.bare_name
-                ),
-                s.prefix_pattern, ''
-            ),
+            regexp_replace(coalesce(m.aliased_name, s.bare_name), s.prefix_pattern, ''),
             '\(비R&D\)|사업|[()_·]', '', 'g'
         ) as name_key
     from spaced_names as s
+    left join alias_matches as m
+        on s.report_id = m.report_id and s.row_id = m.row_id and m.alias_rank = 1
 ),
 
 -- ministry abbreviations printed in overviews -> the 주관부처 spelling of the project table
