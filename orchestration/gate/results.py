@@ -250,10 +250,11 @@ def _validate_in_database(con, validator: GateValidator, group: list[Suite], sha
         parts.append(f"select {', '.join(select)} from {suite.table} as r {join} where r.report_id in ({ids})")
         counts.append(f"select {literal(suite.name)} as suite, report_id, count(*) as n from {suite.table} "
                       f"where report_id in ({ids}) group by report_id")
-    items = validator.validate_query(validated, con.url, " union all ".join(parts))
     row_counts: dict[str, dict] = {suite.name: {} for suite in group}
     for name, report_id, n in con.execute(" union all ".join(counts)).fetchall():
         row_counts[name][report_id] = int(n)
+    rows = sum(n for counts_of_suite in row_counts.values() for n in counts_of_suite.values())
+    items = validator.validate_query(validated, con.url, " union all ".join(parts), rows)
     # The full rows of the keys an unexpected outcome names, per suite.
     named: dict[str, set] = {suite.name: set() for suite in group}
     for _, _, _, success, _, keys, _ in items:
