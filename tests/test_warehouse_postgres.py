@@ -181,23 +181,86 @@ def test_a_group_of_loads_never_waits_for_a_report_while_holding_others(database
 
 
 
-@pytest.mark.slow
-def test_bundled_reports_give_the_same_facts_and_verdicts_on_postgresql_and_duckdb(postgres_server, tmp_path_factory):
+def _gate_of_run(con) -> dict:
+    """Each report's gate as recorded: per suite its verdict, rows checked, rows failed and
+    acknowledged, and each expectation's outcome; every flagged row with its classification."""
+    import json
+
+    verdicts = {}
+    for report_id, suite, severity, rows, failed, acknowledged, expectations in con.execute(
+        "select report_id, suite, severity, row_count, failed_count, acknowledged_count, expectations "
+        "from gate.check_results where is_latest"
+    ).fetchall():
+        outcomes = json.loads(expectations) if isinstance(expectations, str) else expectations
+        verdicts[(report_id, suite)] = (severity, rows, failed, acknowledged, [
+            (o["expectation"], o["column"], o["severity"], o["success"], o["unexpected_count"]) for o in outcomes])
+    flagged = sorted(con.execute(
+        "select f.report_id, f.suite, f.row_key, f.severity, f.gate_status, f.acknowledgement, f.message "
+        "from gate.failed_rows as f join gate.check_results as c using (run_id, report_id, suite) where c.is_latest"
+    ).fetchall(), key=repr)
+    return {"verdicts": verdicts, "flagged": flagged}
+
+
+def _ge_batches(home: Path) -> list[dict]:
+    """The batch of every validation result GE stored in the run's project (datasource, asset, query)."""
+    import json
+
+    out = []
+    for path in sorted((home / "gx").rglob("validations/**/*.json")):
+        meta = json.loads(path.read_text(encoding="utf-8")).get("meta") or {}
+        batch = meta.get("active_batch_definition") or {}
+        out.append({"datasource": batch.get("datasource_name"), "asset": batch.get("data_asset_name"),
+                    "query": (meta.get("batch_spec") or {}).get("query")})
+    return out
+
+
+@pytest.fixture(scope="module")
+def bundled_runs(postgres_server, tmp_path_factory) -> dict:
+    """The three bundled reports through `budget-recon run` on DuckDB and on PostgreSQL, once for the
+    tests below: each run's summaries, warehouse snapshot, gate and GE project."""
     from orchestration.cli import run_reports
 
     url = postgres_server.create_database("bundled_end_to_end")
-    snapshots, summaries = {}, {}
+    runs = {}
     for name, target in (("duckdb", None), ("postgres", url)):
         home = tmp_path_factory.mktemp(f"run-{name}")
         variables = {"BUDGET_RECON_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
                      "BUDGET_RECON_WAREHOUSE": target or str(home / "warehouse.duckdb")}
         with environment(variables):
             outcome = run_reports()
-            summaries[name] = {s.report_id: (s.checks_passed, s.checks_warned, s.checks_failed, s.checks_not_checked,
-                                             s.published) for s in outcome.reports}
+            summary = {s.report_id: (s.checks_passed, s.checks_warned, s.checks_failed, s.checks_not_checked,
+                                     s.published) for s in outcome.reports}
             with warehouse.connect(target or home / "warehouse.duckdb", read_only=True) as con:
-                snapshots[name] = snapshot(con)
-    assert summaries["postgres"] == summaries["duckdb"]
-    assert any(published for *_, published in summaries["postgres"].values()), "publication works on PostgreSQL"
-    assert differences(snapshots["duckdb"], snapshots["postgres"]) == []
-    assert snapshots["postgres"]["marts.fct_budget_execution"][1:], "facts were compared, not two empty tables"
+                runs[name] = {"summary": summary, "snapshot": snapshot(con), "gate": _gate_of_run(con), "home": home}
+    return runs
+
+
+@pytest.mark.slow
+def test_bundled_reports_give_the_same_facts_and_verdicts_on_postgresql_and_duckdb(bundled_runs):
+    duck, pg = bundled_runs["duckdb"], bundled_runs["postgres"]
+    assert pg["summary"] == duck["summary"]
+    assert any(published for *_, published in pg["summary"].values()), "publication works on PostgreSQL"
+    assert differences(duck["snapshot"], pg["snapshot"]) == []
+    assert pg["snapshot"]["marts.fct_budget_execution"][1:], "facts were compared, not two empty tables"
+
+
+@pytest.mark.slow
+def test_the_gate_runs_in_postgresql_and_gives_duckdbs_verdicts(bundled_runs):
+    """On PostgreSQL GE's SQL datasource validates queries that classify the rows in the database
+    (gate.acknowledgements joined); on DuckDB GE validates DataFrames. Every report's verdict per
+    suite and expectation, the rows it checked, and every flagged row with its acknowledgement agree."""
+    duck, pg = bundled_runs["duckdb"], bundled_runs["postgres"]
+    assert pg["gate"]["verdicts"] == duck["gate"]["verdicts"]
+    assert pg["gate"]["flagged"] == duck["gate"]["flagged"]
+    verdicts = duck["gate"]["verdicts"].values()
+    # the comparison covers every kind of verdict: passed, acknowledged rows, not checked
+    assert {"PASS", "WARN", "NOT_CHECKED"} <= {v[0] for v in verdicts}
+    assert sum(v[3] for v in verdicts) and sum(v[1] for v in verdicts)
+    assert any(status == "acknowledged" and reason for _, _, _, _, status, reason, _ in pg["gate"]["flagged"])
+
+    on_postgres, on_duckdb = _ge_batches(pg["home"]), _ge_batches(duck["home"])
+    assert on_postgres and on_duckdb
+    assert {b["datasource"] for b in on_postgres} == {"warehouse_sql"}
+    assert all(b["query"] and b["query"].lower().startswith("select ") for b in on_postgres)
+    assert any("gate.acknowledgements" in b["query"] for b in on_postgres), "the database classifies the rows"
+    assert {b["datasource"] for b in on_duckdb} == {"warehouse_frames"}

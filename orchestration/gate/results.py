@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import dialect
-from .acknowledgements import ACKNOWLEDGED, CONSISTENT, CONTENT_COLUMNS, STALE, classify, load_acknowledgements, row_keys
-from .suites import (ERROR, NOT_CHECKED, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites, template_suite,
+from .acknowledgements import (ACKNOWLEDGED, CONSISTENT, STALE, acknowledgement_text, classification, literal,
+                               load_acknowledgements, stale_entries, store_acknowledgements, unused_sql)
+from .suites import (ERROR, IDENTITY, NOT_CHECKED, PASS, WARN, GateValidator, Suite, SuiteResult, load_suites, template_suite,
                      validation_groups)
 
 GATE_DDL = """
@@ -171,13 +172,18 @@ def run_gate(
     suites = load_suites(expectations_dir)
     acknowledgements = load_acknowledgements(acknowledgements_file(expectations_dir))
     con.execute(GATE_DDL)
+    if report_ids:
+        store_acknowledgements(con, run_id, acknowledgements, report_ids)
     shapes = _shapes(con, suites) if report_ids else {}
     for suite in suites if report_ids else []:
         if suite.name not in shapes:
             raise RuntimeError(f"gate suite {suite.path.name} covers {suite.table}, which the warehouse lacks")
     # One GE validation per batch for a suite of its own, and one for all identities of a template.
     groups = validation_groups(suites)
-    if report_ids:
+    # PostgreSQL: GE's SQL datasource runs the expectations in the warehouse. DuckDB: GE 1.24's SQL
+    # datasource loses query results there, so its rows are validated as DataFrames.
+    in_database = dialect(con) == "postgres"
+    if report_ids and not in_database:
         validator.prepare([template_suite(g) if g[0].template else g[0] for g in groups])
     order = {suite.name: i for i, suite in enumerate(suites)}
     gates = []
@@ -186,18 +192,20 @@ def run_gate(
         results: dict[str, list[SuiteResult]] = {r: [] for r in batch}
         stale: dict[str, list[dict]] = {r: [] for r in batch}
         for group in groups:
-            reads = [_read(con, suite, shapes[suite.name], batch, acknowledgements) for suite in group]
-            for suite, (_, _, stale_acks) in zip(group, reads):
+            if in_database:
+                by_suite, unused = _validate_in_database(con, validator, group, shapes, batch, acknowledgements, run_id)
+            else:
+                reads = [_read(con, suite, shapes[suite.name], batch, acknowledgements, run_id) for suite in group]
+                by_suite, unused = _validate_frames(validator, group, reads, batch), [r[2] for r in reads]
+                del reads
+            for suite, stale_acks in zip(group, unused):
                 for item in stale_acks:
                     stale[item["report_id"]].append(dict(item, suite=suite.name))
-            if group[0].template:
-                by_suite = validator.validate_identities(group, [r[0] for r in reads], batch, [r[1] for r in reads])
-            else:
-                by_suite = {group[0].name: validator.validate_reports(group[0], reads[0][0], batch, reads[0][1])}
             for suite in group:
                 for report_id, result in by_suite[suite.name].items():
                     results[report_id].append(result)
-            del reads, by_suite
+            del by_suite
+
         for report_results in results.values():
             report_results.sort(key=lambda r: order[r.suite.name])
         seconds = (time.perf_counter() - started) / len(batch)
@@ -214,6 +222,75 @@ def run_gate(
                     shown + [f"{passing} more suites pass"]
                     + ([f"{len(unchecked)} not checked (no rows): {', '.join(unchecked)}"] if unchecked else [])))
     return gates
+
+
+def _validate_frames(validator: GateValidator, group: list[Suite], reads: list[tuple], batch: list[str]) -> dict:
+    """A group's per-suite, per-report results from the frames `_read` gave (DuckDB)."""
+    if group[0].template:
+        return validator.validate_identities(group, [r[0] for r in reads], batch, [r[1] for r in reads])
+    return {group[0].name: validator.validate_reports(group[0], reads[0][0], batch, reads[0][1])}
+
+
+def _validate_in_database(con, validator: GateValidator, group: list[Suite], shapes: dict, batch: list[str],
+                          acknowledgements, run_id: str) -> tuple[dict, list[list[dict]]]:
+    """A group's per-suite, per-report results with its expectations run in the PostgreSQL warehouse
+    (GE's SQL datasource on a query over the batch's rows, classified there): only the keys of the
+    unexpected rows leave the server, then the full rows of those, read as `_read` gives them."""
+    ids = ", ".join(literal(r) for r in batch)
+    template = bool(group[0].template)
+    validated = template_suite(group) if template else group[0]
+    narrow = list(dict.fromkeys(c for suite in group for c in shapes[suite.name].narrow))
+    parts, counts = [], []
+    for suite in group:
+        shape = shapes[suite.name]
+        reconciliation = suite.kind == "reconciliation"
+        join, status = classification(suite.model, shape.columns, run_id) if reconciliation else ("", "")
+        select = [f"r.{_q(c)}" if c in shape.narrow else f"null as {_q(c)}" for c in narrow]
+        select += [f"{status} as gate_status"] * reconciliation + [f"{literal(suite.name)} as {IDENTITY}"] * template
+        parts.append(f"select {', '.join(select)} from {suite.table} as r {join} where r.report_id in ({ids})")
+        counts.append(f"select {literal(suite.name)} as suite, report_id, count(*) as n from {suite.table} "
+                      f"where report_id in ({ids}) group by report_id")
+    row_counts: dict[str, dict] = {suite.name: {} for suite in group}
+    for name, report_id, n in con.execute(" union all ".join(counts)).fetchall():
+        row_counts[name][report_id] = int(n)
+    rows = sum(n for counts_of_suite in row_counts.values() for n in counts_of_suite.values())
+    items = validator.validate_query(validated, con.url, " union all ".join(parts), rows)
+    # The full rows of the keys an unexpected outcome names, per suite.
+    named: dict[str, set] = {suite.name: set() for suite in group}
+    for _, _, _, success, _, keys, _ in items:
+        for key in keys if not success else []:
+            name = key.get(IDENTITY, group[0].name) if template else group[0].name
+            if name in named:
+                named[name].add(tuple(key.get(c) for c in group[0].key))
+    frames, unused = [], []
+    by_entry = {a.index: a for a in acknowledgements}
+    for suite in group:
+        shape = shapes[suite.name]
+        reconciliation = suite.kind == "reconciliation"
+        join, status = classification(suite.model, shape.columns, run_id) if reconciliation else ("", "")
+        classified = f", {status} as gate_status, a.entry as __gate_entry" if reconciliation else ""
+        keys = sorted(named[suite.name], key=repr)
+        match = " and ".join(f"cast(r.{_q(c)} as varchar) is not distinct from k.c{i}" for i, c in enumerate(suite.key))
+        arrays = ", ".join("?::varchar[]" for _ in suite.key)
+        full = con.execute(
+            f"select {_full_select(suite, shape)}{classified} from {suite.table} as r {join} where r.report_id in ({ids}) "
+            f"and exists (select 1 from unnest({arrays}) as k({', '.join(f'c{i}' for i in range(len(suite.key)))}) "
+            f"where {match})",
+            [[None if k[i] is None else str(k[i]) for k in keys] for i in range(len(suite.key))],
+        ).df()
+        if reconciliation:
+            entries = full.pop("__gate_entry").to_numpy()
+            _explain(full, shape, full["gate_status"].to_numpy(), entries, by_entry)
+            unused.append(stale_entries(con.execute(unused_sql(suite.table, suite.model, shape.columns, run_id, ids)).fetchall(),
+                                        acknowledgements))
+        else:
+            unused.append([])
+        frames.append(full)
+    if template:
+        return validator.validate_identities(group, frames, batch, [None] * len(group), items=items,
+                                             row_counts=[row_counts[s.name] for s in group]), unused
+    return {validated.name: validator.validate_reports(validated, frames[0], batch, None, items=items,
+                                                       row_counts=row_counts[validated.name])}, unused
 
 
 @dataclass(frozen=True)
@@ -283,70 +360,72 @@ def _batches(con: duckdb.DuckDBPyConnection, suites: list[Suite], report_ids: li
     return batches + ([batch] if batch else [])
 
 
-def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements):
+def _read(con, suite: Suite, shape: _Shape, batch: list[str], acknowledgements, run_id: str):
     """The suite's frame for validation, a reader of full rows by frame position, and stale acknowledgements.
 
-    The frame holds only the columns validation needs (plus `gate_status` and `acknowledgement` for a
-    reconciliation): reading, converting and classifying every column of every row cost more than
-    validating. Full rows are read again for the few rows a failed expectation names, exactly as
-    the whole frame used to give them: amounts as plain decimal text, the row's classification."""
-    where = "where report_id in (select unnest(?::varchar[]))"
+    The frame holds only the columns validation needs (plus `gate_status` for a reconciliation, which
+    the warehouse computes: acknowledgements.classification): reading and converting every column of
+    every row cost more than validating. Full rows are read again for the few rows a failed
+    expectation names, exactly as the whole frame used to give them: amounts as plain decimal text,
+    the row's classification and what its acknowledgement says."""
+    where = "where r.report_id in (select unnest(?::varchar[]))"
     reconciliation = suite.kind == "reconciliation"
     exact = [c for c in shape.narrow if c in EXACT_COLUMNS] if reconciliation else []
+    join, status = classification(suite.model, shape.columns, run_id) if reconciliation else ("", "")
+    classified = f", {status} as gate_status, a.entry as __gate_entry" if reconciliation else ""
     if shape.has_rowid:
-        select = [f"cast({_q(c)} as varchar) as {_q(c)}" if c in exact else _q(c) for c in shape.narrow]
-        if reconciliation:
-            # classify reads the amounts of inconsistent rows only
-            select += [_q("is_consistent")] * ("is_consistent" not in shape.narrow) + [
-                _q("finding_level")] * ("finding_level" in shape.columns and "finding_level" not in shape.narrow) + [
-                f"case when is_consistent then null else cast({_q(c)} as varchar) end as {_q(c)}"
-                for c in ("expected", "found") if c not in shape.narrow
-            ]
-            # the content key of inconsistent rows, and of every row of a report this model has acknowledgements for
-            acked = sorted({a.report_id for a in acknowledgements if a.model == suite.model} & set(batch))
-            acked_sql = "[" + ", ".join("'" + r.replace("'", "''") + "'" for r in acked) + "]::varchar[]"
-            select += [
-                f"case when is_consistent and not list_contains({acked_sql}, report_id) then null else {_q(c)} end as {_q(c)}"
-                for c in CONTENT_COLUMNS if c in shape.columns and c not in shape.narrow
-            ]
-        select.append("rowid as __gate_rowid")
+        select = [f"cast(r.{_q(c)} as varchar) as {_q(c)}" if c in exact else f"r.{_q(c)}" for c in shape.narrow]
         # In table order: the semi join on report ids does not keep it, and failed rows are recorded in this order.
-        frame = con.execute(f"select {', '.join(select)} from {suite.table} {where} order by rowid", [batch]).df()
+        frame = con.execute(f"select {', '.join(select)}{classified}, r.rowid as __gate_rowid from {suite.table} as r "
+                            f"{join} {where} order by r.rowid", [batch]).df()
         rowids = frame.pop("__gate_rowid").to_numpy()
     else:
-        frame = con.execute(f"select {_full_select(suite, shape)} from {suite.table} {where}", [batch]).df()
+        frame = con.execute(f"select {_full_select(suite, shape)}{classified} from {suite.table} as r {join} {where}",
+                            [batch]).df()
         rowids = None
     for column in exact:  # an expectation on an amount sees it as the gate always showed it
         frame[column] = frame[column].map(plain_decimal).astype(object)
     stale_acks: list[dict] = []
-    status = acknowledgement = None
+    entries = None
     if reconciliation:
-        status, acknowledgement, stale_acks = _classify(frame, suite.model, acknowledgements, batch)
+        entries = frame.pop("__gate_entry").to_numpy()
+        ids = ", ".join(literal(r) for r in batch)
+        stale_acks = stale_entries(con.execute(unused_sql(suite.table, suite.model, shape.columns, run_id, ids)).fetchall(),
+                                   acknowledgements)
+    by_entry = {a.index: a for a in acknowledgements}
 
     def rows(positions: np.ndarray) -> pd.DataFrame:
         if rowids is not None:
             wanted = rowids[positions]
             full = con.execute(
-                f"select rowid as __gate_rowid, {_full_select(suite, shape)} from {suite.table} "
-                "where rowid in (select unnest(?::bigint[]))",
+                f"select r.rowid as __gate_rowid, {_full_select(suite, shape)} from {suite.table} as r "
+                "where r.rowid in (select unnest(?::bigint[]))",
                 [wanted.tolist()],
             ).df()
             full = full.set_index("__gate_rowid").loc[wanted].reset_index(drop=True)
         else:
             full = frame.iloc[positions][list(shape.columns)].reset_index(drop=True)
         if reconciliation:
-            for column in _exact(shape):
-                full[column] = full[column].map(plain_decimal).astype(object)
-            full["gate_status"] = [status[p] for p in positions]
-            full["acknowledgement"] = [acknowledgement[p] for p in positions]
+            _explain(full, shape, frame["gate_status"].to_numpy()[positions], entries[positions], by_entry)
         return full
 
-    columns = list(shape.narrow)
+    columns = list(shape.narrow) + ["gate_status"] * reconciliation
     validation = frame[columns].copy() if list(frame.columns) != columns else frame
-    if reconciliation:
-        validation["gate_status"] = status
-        validation["acknowledgement"] = acknowledgement
     return validation, rows, stale_acks
+
+
+def _explain(full: pd.DataFrame, shape: _Shape, statuses, entries, by_entry: dict) -> None:
+    """Full reconciliation rows as the gate records them: exact amounts as text, the classification
+    and what the acknowledgement matched says (acknowledgements.acknowledgement_text)."""
+    for column in _exact(shape):
+        full[column] = full[column].map(plain_decimal).astype(object)
+    full["gate_status"] = list(statuses)
+    expected = full["expected"] if "expected" in full else [None] * len(full)
+    found = full["found"] if "found" in full else [None] * len(full)
+    full["acknowledgement"] = [
+        acknowledgement_text(s, by_entry.get(None if pd.isna(e) else int(e)), x, f)
+        for s, e, x, f in zip(statuses, entries, expected, found)
+    ]
 
 
 def _q(column: str) -> str:
@@ -357,36 +436,11 @@ def _full_select(suite: Suite, shape: _Shape) -> str:
     """Every column of the relation; a reconciliation's amounts as exact decimal text (pandas would
     turn DECIMAL into float). Columns named one by one: the same SQL on DuckDB and PostgreSQL."""
     exact = EXACT_COLUMNS if suite.kind == "reconciliation" else ()
-    return ", ".join(f"cast({_q(c)} as varchar) as {_q(c)}" if c in exact else _q(c) for c in shape.columns)
+    return ", ".join(f"cast(r.{_q(c)} as varchar) as {_q(c)}" if c in exact else f"r.{_q(c)}" for c in shape.columns)
 
 
 def _exact(shape: _Shape) -> list[str]:
     return [c for c in EXACT_COLUMNS if c in shape.columns]
-
-
-def _classify(frame: pd.DataFrame, model: str, acknowledgements, batch: list[str]):
-    """`classify` for every row of the frame, run on the rows it can say anything about: the
-    inconsistent ones and those an acknowledgement names (a consistent row is `consistent`)."""
-    acked = {a.key for a in acknowledgements if a.model == model}
-    consistent = frame["is_consistent"]
-    settled = consistent.to_numpy(dtype=bool, copy=True) if consistent.dtype == bool else np.array([bool(v) for v in consistent], dtype=bool)
-    if acked and len(frame):
-        maybe = np.flatnonzero(settled & frame["report_id"].isin({k[0] for k in acked}).to_numpy())
-        named = [k in acked for k in row_keys(frame.iloc[maybe])]
-        settled[maybe[np.array(named, dtype=bool)]] = False
-    todo = np.flatnonzero(~settled)
-    subset = frame.iloc[todo][["report_id", "check_id", "is_consistent", "expected", "found"]
-                              + [c for c in CONTENT_COLUMNS if c in frame]
-                              + ["finding_level"] * ("finding_level" in frame)]
-    for column in ("expected", "found"):
-        subset[column] = subset[column].map(plain_decimal).astype(object)
-    classified, stale = classify(subset, model, acknowledgements, set(batch))
-    status: list = [CONSISTENT] * len(frame)
-    acknowledgement: list = [None] * len(frame)
-    for position, s, a in zip(todo, classified["gate_status"], classified["acknowledgement"]):
-        status[position] = s
-        acknowledgement[position] = a
-    return status, acknowledgement, stale
 
 
 def _record(con: duckdb.DuckDBPyConnection, gates: list[ReportGate], run_id: str, load_ids: dict) -> None:

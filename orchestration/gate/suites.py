@@ -1,5 +1,6 @@
-"""Great Expectations suites kept as files in `expectations/`, validated against DataFrames read from
-the warehouse (GE 1.24's SQL datasource loses query results on DuckDB, so we hand it frames).
+"""Great Expectations suites kept as files in `expectations/`, validated where the warehouse allows:
+on PostgreSQL by GE's SQL datasource on queries of the warehouse (the expectations run there), on
+DuckDB against DataFrames read from it (GE 1.24's SQL datasource loses query results on DuckDB).
 
 Each suite file is a GE ExpectationSuite in JSON plus a `meta` block telling the gate what it covers:
     {"name": ..., "meta": {"table": "reconciliation.rec_parent_totals", "asset": ["reconciliation", "rec_parent_totals"],
@@ -167,6 +168,8 @@ class GateValidator:
     """One GE file context under the run home, so Data Docs are built where the UI links to them."""
 
     DATASOURCE = "warehouse_frames"
+    SQL_DATASOURCE = "warehouse_sql"  # PostgreSQL: expectations run in the warehouse (results.run_gate)
+    URL_VARIABLE = "BUDGET_RECON_GATE_WAREHOUSE_URL"
 
     def __init__(self, context_dir: Path):
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -181,6 +184,7 @@ class GateValidator:
         self.datasource = None  # registered with the suites (`prepare`)
         self._suites: dict[str, Suite] = {}  # registered, by name
         self._validations: dict[tuple, object] = {}
+        self._queries: dict[str, str] = {}  # the query asset of each suite validated in the database
         self._stored: list = []  # validation results stored by this validator, for an incremental Data Docs build
         # The name Data Docs show for each validation ("Run Name"): the gate sets the Dagster run and reports.
         self.run_name: str | None = None
@@ -222,18 +226,51 @@ class GateValidator:
         self.prepare([suite])
         return self._validations[self._key(suite)]
 
-    def _run(self, suite: Suite, frame: pd.DataFrame) -> list[tuple]:
-        """Validate once: per expectation (type, column, severity, success, unexpected_count, keys, observed)."""
-        validation = self._validation(suite)
+    def _query_validation(self, suite: Suite, query: str, url: str):
+        """The suite's GE validation definition on a query asset of the PostgreSQL warehouse (GE's SQL
+        datasource: the expectations run in the database). The datasource holds one query asset per
+        suite validated this way, its query the latest batch's; the connection string is read from
+        the environment, so no password is written into the GE project's files."""
+        from great_expectations.core.batch_definition import BatchDefinition
+        from great_expectations.datasource.fluent.postgres_datasource import PostgresDatasource
+        from great_expectations.datasource.fluent.sql_datasource import QueryAsset
+
+        gx = self._gx
+        os.environ[self.URL_VARIABLE] = "postgresql://" + url.split("://", 1)[1]  # SQLAlchemy's scheme
+        self._queries[suite.name] = query
+        datasource = self.context.data_sources.add_or_update_postgres(
+            datasource=PostgresDatasource(
+                name=self.SQL_DATASOURCE,
+                connection_string="${" + self.URL_VARIABLE + "}",
+                assets=[QueryAsset(name=n, query=q, batch_definitions=[BatchDefinition(name="batch")])
+                        for n, q in sorted(self._queries.items())],
+            )
+        )
+        self._suites[suite.name] = suite
+        definition = dict(suite.definition, meta=dict(suite.definition.get("meta") or {}))
+        batch = datasource.get_asset(suite.name).get_batch_definition("batch")
+        validation = gx.ValidationDefinition(data=batch, suite=gx.ExpectationSuite(**definition), name=suite.name)
+        return self.context.validation_definitions.add_or_update(validation)
+
+    def _run(self, suite: Suite, frame: pd.DataFrame | None = None, query: tuple[str, str, int] | None = None) -> list[tuple]:
+        """Validate once, a DataFrame or (`query`: url, SQL, its row count) the rows of a query in the
+        PostgreSQL warehouse: per expectation (type, column, severity, success, unexpected_count, keys, observed)."""
         from great_expectations.core.run_identifier import RunIdentifier
 
+        if query is None:
+            validation, parameters = self._validation(suite), {"batch_parameters": {"dataframe": frame}}
+        else:
+            validation, parameters = self._query_validation(suite, query[1], query[0]), {}
         result = validation.run(
             run_id=RunIdentifier(run_name=self.run_name) if self.run_name else None,
-            batch_parameters={"dataframe": frame},
+            **parameters,
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": list(suite.key),
                 "return_unique_unexpected_index_query": False,
+                # On a SQL asset GE names at most this many unexpected rows, even with COMPLETE
+                # (a DataFrame's are all named): the rows validated, so every one is.
+                **({"partial_unexpected_count": max(20, query[2])} if query is not None else {}),
             },
         )
         self._remember(suite, result)
@@ -247,9 +284,23 @@ class GateValidator:
             column = config.kwargs.get("column")
             details = item.result or {}
             keys = [k for k in (details.get("unexpected_index_list") or []) if isinstance(k, dict)]
+            if not keys and config.type == "expect_compound_columns_to_be_unique" and query is not None:
+                # on a SQL asset GE names the repeated rows by their values only (unexpected_list), and
+                # the column list holds the key: the same keys as a DataFrame's unexpected_index_list
+                keys = [{c: k.get(c) for c in suite.key} for k in details.get("unexpected_list") or []
+                        if isinstance(k, dict) and all(c in k for c in suite.key)]
+            if query is not None and len(keys) < int(details.get("unexpected_count") or 0):
+                # GE returns at most 200 repeated rows of a SQL asset: without all of them the
+                # outcome names no rows, so it fails for every report of the batch (never passes one)
+                keys = []
             items.append((config.type, column, severity_by_type.get((config.type, column), ERROR), bool(item.success),
                           int(details.get("unexpected_count") or 0), keys, details.get("observed_value")))
         return items
+
+    def validate_query(self, suite: Suite, url: str, query: str, rows: int) -> list[tuple]:
+        """The suite run by GE's SQL datasource on the `rows` rows of `query` in the PostgreSQL warehouse
+        at `url`: per expectation, what `validate_reports` and `validate_identities` take as `items`."""
+        return self._run(suite, query=(url, query, rows))
 
     @staticmethod
     def _result(suite: Suite, frame: pd.DataFrame, items: list[tuple]) -> SuiteResult:
@@ -292,23 +343,29 @@ class GateValidator:
         frames: list[pd.DataFrame],
         report_ids: list[str],
         rows: list[Callable[[np.ndarray], pd.DataFrame] | None],
+        items: list[tuple] | None = None,
+        row_counts: list[dict] | None = None,
     ) -> dict[str, dict[str, SuiteResult]]:
         """The identities of one template (`suites`, each with its frame and full-row reader as
         `validate_reports` takes them) in ONE GE validation, split per identity and then per report:
         each result is the one `validate_reports` gives for that suite alone (every expectation is
-        row-level and uniqueness is per identity, so an identity fails exactly where its rows do)."""
-        combined = template_suite(suites)
-        frame = pd.concat([f.assign(**{IDENTITY: s.name}) for s, f in zip(suites, frames)], ignore_index=True)
-        items = self._run(combined, frame)
+        row-level and uniqueness is per identity, so an identity fails exactly where its rows do).
+        `items`, `row_counts`: the outcome of the template's validation in the database, and each
+        identity's rows per report (`frames` then hold only the rows named, see validate_reports)."""
+        if items is None:
+            combined = template_suite(suites)
+            frame = pd.concat([f.assign(**{IDENTITY: s.name}) for s, f in zip(suites, frames)], ignore_index=True)
+            items = self._run(combined, frame)
         out = {}
-        for suite, part, part_rows in zip(suites, frames, rows):
+        for i, (suite, part, part_rows) in enumerate(zip(suites, frames, rows)):
             mine = []
             for expectation, column, severity, success, count, keys, observed in items:
                 if not success and keys:  # the identity's own unexpected rows, keyed as in its suite
                     keys = [{c: v for c, v in k.items() if c != IDENTITY} for k in keys if k.get(IDENTITY) == suite.name]
                     success, count = not keys, len(keys)
                 mine.append((expectation, column, severity, success, count, keys, observed))
-            out[suite.name] = self.validate_reports(suite, part, report_ids, part_rows, items=mine)
+            out[suite.name] = self.validate_reports(suite, part, report_ids, part_rows, items=mine,
+                                                    row_counts=row_counts[i] if row_counts is not None else None)
         return out
 
     def validate_reports(
@@ -318,6 +375,7 @@ class GateValidator:
         report_ids: list[str],
         rows: Callable[[np.ndarray], pd.DataFrame] | None = None,
         items: list[tuple] | None = None,
+        row_counts: dict | None = None,
     ) -> dict[str, SuiteResult]:
         """Validate the rows of several reports in ONE GE validation and split the outcome per report.
 
@@ -330,7 +388,8 @@ class GateValidator:
         returns the full rows at those positions of `frame`, in that order, and is asked only for the
         rows a failed expectation names (without it, `frame` holds the full rows). Each report's result
         is the one `validate` gives on that report's full rows. `items`: this suite's outcome when it
-        was validated with others (`validate_identities`)."""
+        was validated with others (`validate_identities`) or in the database; then `row_counts` gives
+        each report's rows and `frame` may hold only the full rows the outcome names."""
         if items is None:
             items = self._run(suite, frame)
         key = list(suite.key)
@@ -366,7 +425,10 @@ class GateValidator:
         else:
             full, records = None, []
         empty = (full if full is not None else frame).head(0).assign(severity=pd.Series(dtype=str))
-        counts = frame["report_id"].value_counts(sort=False).to_dict() if len(frame) else {}
+        if row_counts is not None:
+            counts = row_counts
+        else:
+            counts = frame["report_id"].value_counts(sort=False).to_dict() if len(frame) else {}
         # An outcome that is the same for every report is made once (outcomes are read only).
         common = [
             ExpectationOutcome(expectation=e, column=c, severity=s, success=ok, unexpected_count=n if not ok else 0,
