@@ -15,6 +15,21 @@ Two shapes, told by the header alone (the words are the family profile's `table_
 
 Figures are read with their printed unit (`82개`, `6건`); `-` counts 0. A row whose total or a part
 is not a number (text, masked) is not read.
+
+Rows declare identities too (docs/report-families.md 4.9), told by their labels:
+
+* a total row: a data row labelled with a total label (profile `total_labels`: `총 합계`, `합 계`)
+  after its parts = per column, the sum of the rows above it back to the header, a row without
+  numbers or the previous total row;
+* a grid inside a table: a data row without numbers whose last cell is a total label (`지역명 | 춘천
+  … | 합계`, `지원유형 | 2019년 … | 계`) heads a total column for the rows under it, read right-aligned
+  against it (a row that lost its leading empty cell keeps its columns);
+* a ratio row: a label naming two other rows' letters (`도입율 (A/B %)` beside `지원수 (A)` and
+  `기업수 (B)`) = A / B (× 100 when the label says %) per column, at its printed decimals;
+* a share row: a row labelled with one of the profile's `share_rows` words whose every figure is a
+  percentage: the shares of one whole, Σ = 100 within their printed rounding.
+
+A count with a parenthesised remark (`7(강원형)`) is read as the count.
 """
 
 from __future__ import annotations
@@ -30,15 +45,17 @@ from .reader import Report, Table
 from .values import parse_value, squash, strip_markup
 
 TOTAL, PART = "total", "part"
+RATE, NUMERATOR, DENOMINATOR, SHARE = "rate", "numerator", "denominator", "share"
 
 COLUMNS = {
     "report_id": "VARCHAR",
     "row_id": "VARCHAR",  # t<table>:L<line>:c<cell>
     "source_line": "INTEGER",
     "table_no": "INTEGER",
-    "identity_kind": "VARCHAR",  # total_column | combined_column
-    "total_column_no": "INTEGER",  # the cell of the total this figure belongs to
-    "cell_role": "VARCHAR",  # total | part
+    "identity_kind": "VARCHAR",  # total_column | combined_column | total_row | ratio_row | share_row
+    "total_column_no": "INTEGER",  # the cell of the total (ratio: of the rate) this figure belongs to
+    "total_line": "INTEGER",  # the line of the total (ratio: of the rate; shares: their row)
+    "cell_role": "VARCHAR",  # total | part; ratio_row: rate | numerator | denominator; share_row: share
     "row_label": "VARCHAR",
     "column_no": "INTEGER",
     "column_label": "VARCHAR",
@@ -119,6 +136,7 @@ def extract(report: Report) -> list[dict]:
         return []
     rows: list[dict] = []
     for table in report.tables:
+        rows.extend(row_identities(report, table))
         found = identities(report, table)
         if not found:
             continue
@@ -140,6 +158,7 @@ def extract(report: Report) -> list[dict]:
                         "table_no": table.table_no,
                         "identity_kind": identity.kind,
                         "total_column_no": identity.total,
+                        "total_line": row.line_no,
                         "cell_role": TOTAL if p == identity.total else PART,
                         "row_label": label or None,
                         "column_no": p,
@@ -151,6 +170,155 @@ def extract(report: Report) -> list[dict]:
                         "line_text": row.raw_text,
                     })
     return rows
+
+
+_ANNOTATED = re.compile(r"^(\d[\d,]*(?:\.\d+)?)\s*\([^()\d]*\)$")  # 7(강원형): a count and a remark
+_RATIO = re.compile(r"\(\s*([A-Z])\s*/\s*([A-Z])\s*(%?)\s*\)")  # 도입율 (A/B %)
+_LETTER = re.compile(r"\(\s*([A-Z])\s*\)")  # 지원수 (A)
+
+
+def _row_figure(cell: str):
+    """_figure, or a count followed by a parenthesised remark (`7(강원형)`)."""
+    figure = _figure(cell)
+    if figure is not None:
+        return figure
+    match = _ANNOTATED.match(strip_markup(cell))
+    if not match:
+        return None
+    value = parse_value(match[1])
+    return value.number, strip_markup(cell), value.scale, None
+
+
+@dataclass
+class _Line:
+    """A data row right-aligned: `cells` without trailing empties, its label and figures by position
+    counted from the right (-1 = last cell)."""
+    row: object
+    label: str
+    figures: dict[int, tuple]
+
+
+def _line(row) -> _Line:
+    cells = _stripped(row)
+    first = next((i for i, c in enumerate(cells) if c.strip()), len(cells))
+    label = squash(cells[first]) if first < len(cells) else ""
+    figures = {}
+    for i in range(first + 1, len(cells)):
+        figure = _row_figure(cells[i])
+        if figure is not None:
+            figures[i - len(cells)] = figure
+    return _Line(row, label, figures)
+
+
+def _record(report, table, line: _Line, position: int, kind: str, role: str, anchor: _Line, anchor_position,
+            column_label: str | None) -> dict:
+    number, printed, scale, unit = line.figures[position]
+    column_no = len(_stripped(line.row)) + position
+    anchor_column = None if anchor_position is None else len(_stripped(anchor.row)) + anchor_position
+    return {
+        "report_id": report.report_id,
+        "row_id": f"t{table.table_no}:L{line.row.line_no}:c{column_no}:{kind}:L{anchor.row.line_no}",
+        "source_line": line.row.line_no,
+        "table_no": table.table_no,
+        "identity_kind": kind,
+        "total_column_no": anchor_column,
+        "total_line": anchor.row.line_no,
+        "cell_role": role,
+        "row_label": line.label or None,
+        "column_no": column_no,
+        "column_label": column_label,
+        "value_printed": printed,
+        "amount": number,
+        "printed_scale": scale,
+        "unit": unit,
+        "line_text": line.row.raw_text,
+    }
+
+
+def _stripped(row) -> list[str]:
+    cells = list(row.cells)
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return cells
+
+
+def row_identities(report: Report, table: Table) -> list[dict]:
+    """Total rows, grids with a total column, ratio rows and share rows (module docstring)."""
+    entry = profile(report).get("table_totals") or {}
+    totals = set(total_labels(report))  # not 소계: subtotals nest, their parts are not the rows above
+    share_words = [squash(w) for w in entry.get("share_rows") or ()]
+    out: list[dict] = []
+    # a table whose header names means, shares or rates describes groups: its total row is no plain sum
+    mixed = [squash(w) for w in entry.get("non_additive_words") or ()]
+
+    def additive(cells: list[str]) -> bool:
+        text = "".join(squash(c) for c in cells)
+        return not any(w in text for w in mixed)
+
+    sums_allowed = additive([c for row in table.header for c in row.cells])
+    # column labels, right-aligned: the deepest header row until a grid's own header replaces it
+    heading = _stripped(table.header[-1]) if table.header else []
+    grid_total: int | None = None  # position of the grid's total column (from the right)
+    group: list[_Line] = []
+    lettered: dict[str, _Line] = {}
+
+    def column_label(position: int) -> str | None:
+        return squash(heading[position]) if -len(heading) <= position < 0 and heading[position].strip() else None
+
+    for row in table.rows:
+        if row.role != "data":
+            if row.role == "header":
+                heading, grid_total, group, lettered = _stripped(row), None, [], {}
+            continue
+        line = _line(row)
+        cells = _stripped(row)
+        if not line.figures:
+            group = []
+            if sum(bool(c.strip()) for c in cells) >= 3:  # a grid's own header row
+                heading, lettered = cells, {}
+                grid_total = -1 if squash(cells[-1]) in totals else None
+                sums_allowed = additive(cells)
+            continue
+        ratio = _RATIO.search(row.cells[0] if row.cells[0].strip() else " ".join(cells))
+        if ratio and ratio[1] in lettered and ratio[2] in lettered:
+            numerator, denominator = lettered[ratio[1]], lettered[ratio[2]]
+            for position in line.figures:
+                if position in numerator.figures and position in denominator.figures:
+                    label = column_label(position)
+                    rate = _record(report, table, line, position, "ratio_row", RATE, line, position, label)
+                    rate["unit"] = rate["unit"] or ("%" if ratio[3] else None)
+                    out.append(rate)
+                    out.append(_record(report, table, numerator, position, "ratio_row", NUMERATOR, line, position, label))
+                    out.append(_record(report, table, denominator, position, "ratio_row", DENOMINATOR, line, position,
+                                       label))
+            continue
+        letter = _LETTER.search(" ".join(cells))
+        if letter:
+            lettered[letter[1]] = line
+        if line.label in totals and group and sums_allowed:
+            for position in line.figures:
+                parts = [g for g in group if position in g.figures]
+                if len(parts) != len(group) or len(parts) < 2:
+                    continue  # a part that is not a number: not checkable
+                label = column_label(position)
+                out.append(_record(report, table, line, position, "total_row", TOTAL, line, position, label))
+                for part in parts:
+                    out.append(_record(report, table, part, position, "total_row", PART, line, position, label))
+            group = []
+        else:
+            group.append(line)
+        if grid_total is not None and grid_total in line.figures:
+            parts = [p for p in line.figures if p != grid_total and -len(heading) <= p < 0]
+            if len(parts) >= 2:
+                out.append(_record(report, table, line, grid_total, "total_column", TOTAL, line, grid_total,
+                                   column_label(grid_total)))
+                for p in sorted(parts):
+                    out.append(_record(report, table, line, p, "total_column", PART, line, grid_total, column_label(p)))
+        if share_words and any(w in line.label for w in share_words) and len(line.figures) >= 2 \
+                and all(f[3] == "%" for f in line.figures.values()) and len(line.figures) == len(cells) - 1:
+            for position in sorted(line.figures):
+                out.append(_record(report, table, line, position, "share_row", SHARE, line, None, column_label(position)))
+    return out
 
 
 EXTRACTOR = Extractor(

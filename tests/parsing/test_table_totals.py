@@ -56,3 +56,73 @@ def test_combined_columns_name_their_parts():
 
 def test_a_family_without_the_entry_reads_none():
     assert extract(report_from(INSTRUMENTS, family="agency_status_report")) == []
+
+
+# --- rows that declare identities (docs/report-families.md 4.9) ---------------------------------------
+# its lines 1850-1858 (강원 위기 모니터링 현황), the last two type rows left out
+MONITORING = ("유형\t2024년 상반기\t\t\t\t\t\t2024년 하반기\t\t\t\t\t\n"
+              "\t'24.1분기\t\t\t'24.2분기\t\t\t'24.3분기\t\t\t'24.4분기\t\t\n"
+              "\t사업체\t종사자\t급여\t사업체\t종사자\t급여\t사업체\t종사자\t급여\t사업체\t종사자\t급여\n"
+              "산업단지\t1,610\t18,734\t58,530\t1,411\t18,321\t57,275\t1,415\t18,058\t56,204\t1,403\t17,972\t59,071\n"
+              "지식산업센터\t187\t1,484\t4,495\t175\t1,490\t4,524\t188\t1,280\t4,712\t195\t1,670\t5,217\n"
+              "신기술창업집적지역\t88\t476\t1,506\t81\t437\t1,343\t80\t436\t1,349\t85\t463\t1,521\n"
+              "<b>총 합계</b>\t<b>1,885</b>\t<b>20,694</b>\t<b>64,531</b>\t<b>1,667</b>\t<b>20,248</b>\t<b>63,142</b>"
+              "\t<b>1,683</b>\t<b>19,774</b>\t<b>62,265</b>\t<b>1,683</b>\t<b>20,105</b>\t<b>65,809</b>")
+# its lines 6064, 6069 and 6077-6092 (스마트공장 구축지원사업 추진현황), regions cut to three: the 기업수 and 도입율 rows
+# lost their leading empty cell, the grids sit under the layout table's own header
+SMART_FACTORY = ("구분\t주요내용\t\t\t\t\n"
+                 "고도화\t■ 생산 정보 수집 및 데이터 분석을 통한 실시간 의사결정\t\t\t\t\n"
+                 "지원실적\t<b>지역별 지원현황</b>\t\t\t\t\n"
+                 "\t■ 강원지역 제조기업 중 스마트공장 구축사업 지원기업은 전체 약 2.9%수준\t\t\t\t\n"
+                 "\t지역명\t춘천\t원주\t강릉\t합계\n"
+                 "\t지원수 (A)\t32\t81\t17\t130\n"
+                 "기업수 (B)\t1,630\t2,519\t1,548\t5,697\t\n"
+                 "도입율 (A/B %)\t1.9\t3.2\t1.1\t2.2\t\n"
+                 "<b>연도별 지원현황</b>\t\t\t\t\t\n"
+                 "지원유형\t2019년\t2020년\t2023년\t계\t\n"
+                 "기초\t26\t49\t7(강원형)\t82\t\n"
+                 "고도화1\t26\t11\t8\t45\t\n"
+                 "합 계\t52\t60\t8\t127\t")
+# its lines 2117-2118
+DEMAND = "구분\t시험·분석\t측정\t가공\t기타\n수요\t55%\t13%\t17%\t14%"
+
+
+def by_identity(rows):
+    out = {}
+    for r in rows:
+        out.setdefault((r["identity_kind"], r["total_line"], r["total_column_no"]), []).append(
+            (r["cell_role"], r["source_line"], r["column_label"], r["value_printed"]))
+    return out
+
+
+def test_a_total_row_sums_the_rows_above_it_per_column():
+    found = by_identity(extract(report_from(MONITORING)))
+    assert len(found) == 12  # one per value column
+    first = found[("total_row", 7, 1)]
+    assert first == [("total", 7, "사업체", "1,885"), ("part", 4, "사업체", "1,610"), ("part", 5, "사업체", "187"),
+                     ("part", 6, "사업체", "88")]
+
+
+def test_grids_inside_a_layout_table():
+    found = by_identity(extract(report_from(SMART_FACTORY)))
+    # 지역명 … 합계: a total column for the rows under it, right-aligned (기업수 lost its leading cell)
+    assert found[("total_column", 6, 5)][0] == ("total", 6, "합계", "130")
+    assert [v for role, _, _, v in found[("total_column", 7, 4)]] == ["5,697", "1,630", "2,519", "1,548"]
+    # the ratio row is no part of the total column: A / B per region, its unit from the label
+    ratio = found[("ratio_row", 8, 1)]
+    assert ratio == [("rate", 8, "춘천", "1.9"), ("numerator", 6, "춘천", "32"), ("denominator", 7, "춘천", "1,630")]
+    assert not any(key[0] == "total_column" and key[1] == 8 for key in found)
+    # 지원유형 … 계: the grid's own header; 7(강원형) is the count 7; 합 계 = the rows above it
+    assert found[("total_row", 13, 3)] == [("total", 13, "2023년", "8"), ("part", 11, "2023년", "7(강원형)"),
+                                           ("part", 12, "2023년", "8")]
+    assert found[("total_column", 11, 4)][0] == ("total", 11, "계", "82")
+
+
+def test_a_share_row_and_a_table_of_means():
+    (shares,) = by_identity(extract(report_from(DEMAND))).values()
+    assert [(role, v) for role, _, _, v in shares] == [("share", "55%"), ("share", "13%"), ("share", "17%"),
+                                                      ("share", "14%")]
+    # a header naming means or shares: its 총계 row is no sum of the rows above (its lines 3396-3400)
+    groups = ("기업군\t기업수\t기업 비중\t평균 매출액\n대기업\t2\t0.2\t733,765.6\n중견기업\t8\t0.9\t325,651.1\n"
+              "중소기업\t834\t98.8\t2,574.4\n총계\t844\t100\t9,332.9")
+    assert extract(report_from(groups)) == []
