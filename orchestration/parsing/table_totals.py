@@ -29,6 +29,11 @@ Rows declare identities too (docs/report-families.md 4.9), told by their labels:
 * a share row: a row labelled with one of the profile's `share_rows` words whose every figure is a
   percentage: the shares of one whole, Σ = 100 within their printed rounding.
 
+* an amount with its yearly share (`최대 14억원 (연 7억원)`, the profile's `annual_words`) beside a
+  duration cell (`2년`): the yearly amount = the amount / the years, at its printed decimals;
+* a group count: a first-column label ending in a count (`강원 (8)`) on a row with numbers, followed
+  by rows that fill down into its group = the number of rows of the group (each counts 1).
+
 A count with a parenthesised remark (`7(강원형)`) is read as the count.
 """
 
@@ -38,6 +43,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .extractors import Extractor
 from .profiles import profile, total_labels
@@ -52,10 +58,10 @@ COLUMNS = {
     "row_id": "VARCHAR",  # t<table>:L<line>:c<cell>
     "source_line": "INTEGER",
     "table_no": "INTEGER",
-    "identity_kind": "VARCHAR",  # total_column | combined_column | total_row | ratio_row | share_row
+    "identity_kind": "VARCHAR",  # total_column | combined_column | total_row | ratio_row | share_row | per_year | group_count
     "total_column_no": "INTEGER",  # the cell of the total (ratio: of the rate) this figure belongs to
     "total_line": "INTEGER",  # the line of the total (ratio: of the rate; shares: their row)
-    "cell_role": "VARCHAR",  # total | part; ratio_row: rate | numerator | denominator; share_row: share
+    "cell_role": "VARCHAR",  # total | part (group_count: a member row, 1); ratio_row, per_year: rate | numerator | denominator; share_row: share
     "row_label": "VARCHAR",
     "column_no": "INTEGER",
     "column_label": "VARCHAR",
@@ -175,6 +181,9 @@ def extract(report: Report) -> list[dict]:
 _ANNOTATED = re.compile(r"^(\d[\d,]*(?:\.\d+)?)\s*\([^()\d]*\)$")  # 7(강원형): a count and a remark
 _RATIO = re.compile(r"\(\s*([A-Z])\s*/\s*([A-Z])\s*(%?)\s*\)")  # 도입율 (A/B %)
 _LETTER = re.compile(r"\(\s*([A-Z])\s*\)")  # 지원수 (A)
+_YEARS = re.compile(r"^(\d+)\s*년$")  # 지원기간 2년
+_GROUP_COUNT = re.compile(r"^(?P<name>.*\D)\s*\(\s*(?P<count>\d+)\s*\)$")  # 강원 (8)
+_AMOUNT = r"(\d[\d,]*(?:\.\d+)?)\s*(억\s*원|억|백만원|천원|원)"
 
 
 def _row_figure(cell: str):
@@ -242,12 +251,82 @@ def _stripped(row) -> list[str]:
     return cells
 
 
+def _per_year(report: Report, table: Table, annual_words: list[str]) -> list[dict]:
+    """Amounts printed with their yearly share beside a duration: yearly = amount / years."""
+    if not annual_words:
+        return []
+    words = "|".join(re.escape(w) for w in annual_words)
+    pattern = re.compile(rf"{_AMOUNT}\s*\(\s*(?:{words})\s*{_AMOUNT}\s*\)")
+    out = []
+    for row in table.data:
+        years = [(p, _YEARS.match(strip_markup(c))) for p, c in enumerate(row.cells)]
+        years = [(p, int(m[1])) for p, m in years if m]
+        if len(years) != 1:
+            continue
+        for p, cell in enumerate(row.cells):
+            text = strip_markup(cell)
+            match = pattern.search(text)
+            if not match:
+                continue
+            total, annual = parse_value(match[1]), parse_value(match[3])
+            base = {"report_id": report.report_id, "source_line": row.line_no, "table_no": table.table_no,
+                    "identity_kind": "per_year", "total_column_no": p, "total_line": row.line_no,
+                    # the item the amount is for: the row's longest text (its first cells repeat a group)
+                    "row_label": max((squash(c) for c in row.cells if parse_value(c).flag == "text"
+                                      and not _YEARS.match(strip_markup(c)) and not pattern.search(strip_markup(c))),
+                                     key=len, default=None),
+                    "column_label": squash(table.header[-1].cells[p]) if table.header and p < len(table.header[-1].cells) else None,
+                    "line_text": row.raw_text}
+            for role, number, printed, scale, unit, column in (
+                (RATE, annual.number, match[3] + match[4], annual.scale, squash(match[4]), p),
+                (NUMERATOR, total.number, match[1] + match[2], total.scale, squash(match[2]), p),
+                (DENOMINATOR, Decimal(years[0][1]), row.cells[years[0][0]].strip(), 0, "년", years[0][0]),
+            ):
+                out.append(base | {"row_id": f"t{table.table_no}:L{row.line_no}:c{p}:per_year:{role}", "cell_role": role,
+                                   "column_no": column, "value_printed": printed, "amount": number,
+                                   "printed_scale": scale, "unit": unit})
+    return out
+
+
+def _group_counts(report: Report, table: Table) -> list[dict]:
+    """A first-column label ending in a count (`강원 (8)`) = its row and the rows filling down under it."""
+    out = []
+    rows = table.data
+    for i, row in enumerate(rows):
+        head = strip_markup(row.cells[0]) if row.cells else ""
+        match = _GROUP_COUNT.match(head)
+        if not match or not _line(row).figures:
+            continue
+        members = [row]
+        for other in rows[i + 1:]:
+            if other.cells and other.cells[0].strip():
+                break
+            members.append(other)
+        if len(members) < 2:
+            continue  # the count is of something the row itself lists, not of rows
+        column = squash(table.header[-1].cells[0]) if table.header and table.header[-1].cells else None
+        out.append({"report_id": report.report_id, "row_id": f"t{table.table_no}:L{row.line_no}:c0:group_count",
+                    "source_line": row.line_no, "table_no": table.table_no, "identity_kind": "group_count",
+                    "total_column_no": 0, "total_line": row.line_no, "cell_role": TOTAL,
+                    "row_label": squash(match["name"]), "column_no": 0, "column_label": column,
+                    "value_printed": head, "amount": Decimal(match["count"]), "printed_scale": 0, "unit": None,
+                    "line_text": row.raw_text})
+        for member in members:
+            label = next((squash(c) for c in member.cells[1:] if c.strip()), None)
+            out.append({"report_id": report.report_id, "row_id": f"t{table.table_no}:L{member.line_no}:c0:group_member",
+                        "source_line": member.line_no, "table_no": table.table_no, "identity_kind": "group_count",
+                        "total_column_no": 0, "total_line": row.line_no, "cell_role": PART, "row_label": label,
+                        "column_no": 0, "column_label": column, "value_printed": label, "amount": Decimal(1),
+                        "printed_scale": 0, "unit": None, "line_text": member.raw_text})
+    return out
+
+
 def row_identities(report: Report, table: Table) -> list[dict]:
     """Total rows, grids with a total column, ratio rows and share rows (module docstring)."""
     entry = profile(report).get("table_totals") or {}
     totals = set(total_labels(report))  # not 소계: subtotals nest, their parts are not the rows above
     share_words = [squash(w) for w in entry.get("share_rows") or ()]
-    out: list[dict] = []
+    out: list[dict] = _per_year(report, table, entry.get("annual_words") or []) + _group_counts(report, table)
     # a table whose header names means, shares or rates describes groups: its total row is no plain sum
     mixed = [squash(w) for w in entry.get("non_additive_words") or ()]
 

@@ -126,3 +126,30 @@ def test_a_share_row_and_a_table_of_means():
     groups = ("기업군\t기업수\t기업 비중\t평균 매출액\n대기업\t2\t0.2\t733,765.6\n중견기업\t8\t0.9\t325,651.1\n"
               "중소기업\t834\t98.8\t2,574.4\n총계\t844\t100\t9,332.9")
     assert extract(report_from(groups)) == []
+
+
+# its lines 6977-6979 (붙임 1 [내역1] '25년 공고 과제) and 5623-5626 (외국인 유학생 재학 대학), cut short
+CALLS = ("주축산업\t우선순위 (지원 시급성 고려)\t세부품목명\t지원기간\t소요예산\t비고\n"
+         "천연물 바이오소재 산업\t1\t마이크로바이옴 분석 기술 활용 얼굴 맞춤형 기능성 화장품 소재 및 제품\t2년\t최대 14억원 (연 7억원)\t1차년도 (25년)\n"
+         "\t2\t천연물을 활용한 반려동물 구강관리 기능성 제품\t2년\t최대 14억원 (연 7억원)\t1차년도 (25년)")
+UNIVERSITIES = ("시도\t대학명\t유학생\t이공계\n강원 (3)\t경동대학교\t892\t227\n\t강원대학교\t806\t177\n"
+                "\t강릉영동대학교\t554\t477")
+
+
+def test_an_amount_with_its_yearly_share_beside_a_duration():
+    found = by_identity(extract(report_from(CALLS)))
+    assert found[("per_year", 2, 4)] == [("rate", 2, "소요예산", "7억원"), ("numerator", 2, "소요예산", "14억원"),
+                                         ("denominator", 2, "소요예산", "2년")]
+    rows = [r for r in extract(report_from(CALLS)) if r["cell_role"] == "rate"]
+    # the item the amount is for, not the priority number of a row filling down into its industry
+    assert rows[1]["row_label"] == "천연물을활용한반려동물구강관리기능성제품"
+
+
+def test_a_group_count_is_the_number_of_its_rows():
+    (group,) = by_identity(extract(report_from(UNIVERSITIES))).values()
+    assert group[0] == ("total", 2, "시도", "강원 (3)")
+    assert [(role, line, v) for role, line, _, v in group[1:]] == [("part", 2, "경동대학교"), ("part", 3, "강원대학교"),
+                                                                  ("part", 4, "강릉영동대학교")]
+    # a label counting the names its own row lists (`대학(6) | 가톨릭관동대, …`, its line 398) is no group
+    listed = "혁신기관\t기관명\n대학(2)\t가톨릭관동대, 강릉원주대\n연구소(1)\t서울대 시스템면역의학연구소"
+    assert extract(report_from(listed)) == []

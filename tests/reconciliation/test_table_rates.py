@@ -1,7 +1,7 @@
 """Identities context tables declare by their row labels (docs/report-families.md 4.9) on the bundled plan
 and a mutated copy: a total row (총 합계) breaks on a changed type row, a ratio row (도입율 (A/B %))
 keeps its row's rounding convention (truncation) and rates a half-up figure WARN, a figure beyond both
-ERROR, and shares of one whole beyond their rounding fail."""
+ERROR; shares of one whole beyond their rounding and a yearly share that is not amount / years fail."""
 
 import pytest
 
@@ -18,6 +18,8 @@ MUTATIONS = {
         ("도입율 (A/B %)\t1.9\t3.2", "도입율 (A/B %)\t2.0\t3.5", 0),
         # 용도별 장비 수요 (body): 시험·분석 55% -> 60%: the shares add up to 104, beyond ±2
         ("수요\t55%", "수요\t60%", 1),
+        # [내역2] first call: 4억원 (연 2억원) over 2년 -> 연 3억원
+        ("2년\t4억원 (연 2억원)", "2년\t4억원 (연 3억원)", 0),
     ]),
 }
 
@@ -40,6 +42,10 @@ def rates(con, report_id: str):
 def test_bundled_plan_rates_and_shares(warehouse):
     rows = rates(warehouse, PLAN)
     ratios = [r for r in rows if r[0] == "ratio_row_equals_quotient"]
+    yearly = [r for r in rows if r[0] == "yearly_amount_equals_amount_per_year"]
+    # the 26 calls of [내역1] (연 7억원 of 14) and [내역2] (연 2억원 of 4), all consistent
+    assert len(yearly) == 26 and not any(r[7] for r in yearly)
+    assert {(float(r[3]), float(r[5])) for r in yearly} == {(7.0, 7.0), (2.0, 2.0)}
     shares = [r for r in rows if r[0] == "shares_sum_to_whole"]
     assert len(ratios) == 19 and len(shares) == 2  # 18 regions + 합계; the demand shares in both printings
     assert {r[6] for r in ratios} == {"truncation"}  # six cells only truncation explains, three only half-up
@@ -60,7 +66,8 @@ def test_changed_figures_break_their_own_identities(warehouse):
     assert "printed 2.0; 1.9632% truncates to 1.9; the figure is rounded half-up" in new[("ratio_row_equals_quotient", 6083, "춘천")][1]
     assert new[("ratio_row_equals_quotient", 6083, "원주")][0] == "ERROR"
     assert [k for k in new if k[0] == "shares_sum_to_whole"] == [("shares_sum_to_whole", 6534, "share")]
-    assert len(new) == 3
+    assert new[("yearly_amount_equals_amount_per_year", 6998, "소요예산")][0] == "ERROR"
+    assert len(new) == 4
     totals = warehouse.execute(
         "select source_line, measure_name, expected, found from reconciliation.rec_table_totals "
         "where report_id = ? and not is_consistent and source_line < 6000", [MUTATED]).fetchall()

@@ -2,7 +2,8 @@
   Identities a context table's header declares (docs/report-families.md 4.7): a total column
   (합계, 소계) = the sum of its part columns in the same row; a combined column (①+②) = the sum of
   the two columns it names; a total row (총 합계, 합 계) = the sum of the rows above it, per column
-  (docs/report-families.md 4.9). Printed decimals: counts exact; figures printed with decimals are
+  (docs/report-families.md 4.9); a group's printed count (`강원 (8)`) = its member rows (each part 1).
+  Printed decimals: counts exact; figures printed with decimals are
   rounded independently, so n parts may differ from their rounded total by ⌈n/2⌉ units of the last
   printed decimal (docs/report-families.md 6.4).
 -#}
@@ -10,7 +11,7 @@ with figures as (
     select * from {{ ref('fct_table_total') }}
     where
         {{ in_selected_reports('report_id') }}
-        and identity_kind in ('total_column', 'combined_column', 'total_row')
+        and identity_kind in ('total_column', 'combined_column', 'total_row', 'group_count')
 ),
 
 tables as (
@@ -22,7 +23,10 @@ checks as (
         total.report_id,
         'table_total:t' || total.table_no || ':L' || total.source_line || ':c' || total.column_no
         || case when total.identity_kind = 'total_row' then ':rows' else '' end as check_id,
-        total.identity_kind || '_equals_sum_of_parts' as identity_name,
+        case
+            when total.identity_kind = 'group_count' then 'group_count_equals_member_rows'
+            else total.identity_kind || '_equals_sum_of_parts'
+        end as identity_name,
         total.table_no,
         total.row_id,
         total.row_label,
@@ -30,7 +34,7 @@ checks as (
         total.source_line,
         -- the parts of a column identity are on the total's own line
         case
-            when total.identity_kind = 'total_row'
+            when total.identity_kind in ('total_row', 'group_count')
                 then string_agg(cast(part.source_line as varchar), ',' order by part.source_line)
         end as other_lines,
         sum(part.amount) as expected,
