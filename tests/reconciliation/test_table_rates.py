@@ -1,7 +1,8 @@
 """Identities context tables declare by their row labels (docs/report-families.md 4.9) on the bundled plan
 and a mutated copy: a total row (총 합계) breaks on a changed type row, a ratio row (도입율 (A/B %))
 keeps its row's rounding convention (truncation) and rates a half-up figure WARN, a figure beyond both
-ERROR; shares of one whole beyond their rounding and a yearly share that is not amount / years fail."""
+ERROR; shares of one whole beyond their rounding and a yearly share that is not amount / years fail; a
+table printed twice (summary and body) compares its printings cell by cell (rec_table_occurrences)."""
 
 import pytest
 
@@ -26,7 +27,8 @@ MUTATIONS = {
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    con = build(tmp_path_factory.mktemp("table_rows"), MUTATIONS, ["rec_table_totals", "rec_table_rates"])
+    con = build(tmp_path_factory.mktemp("table_rows"), MUTATIONS,
+                ["rec_table_totals", "rec_table_rates", "rec_table_occurrences"])
     yield con
     con.close()
 
@@ -72,3 +74,18 @@ def test_changed_figures_break_their_own_identities(warehouse):
         "select source_line, measure_name, expected, found from reconciliation.rec_table_totals "
         "where report_id = ? and not is_consistent and source_line < 6000", [MUTATED]).fetchall()
     assert [(line, label, float(e), float(f)) for line, label, e, f in totals] == [(1858, "사업체", 2310.0, 2309.0)]
+
+
+def test_printings_of_one_table_agree(warehouse):
+    def occurrences(report_id):
+        return warehouse.execute(
+            "select table_no, source_line, measure_name, expected, found, other_lines, is_consistent "
+            "from reconciliation.rec_table_occurrences where report_id = ?", [report_id]).fetchall()
+
+    bundled = occurrences(PLAN)
+    # the monitoring table (12 figures × 6 rows), the equipment-demand survey (48) and shares (4)
+    assert len(bundled) == 124 and all(r[6] for r in bundled)
+    failing = sorted((line, measure, float(e), float(f), other) for _, line, measure, e, f, other, ok
+                     in occurrences(MUTATED) if not ok)
+    # the summary's changed 산업단지 cell against the body's; the body's changed share against the summary's
+    assert failing == [(5938, "사업체", 1611.0, 1610.0, "1853"), (6534, "시험분석", 55.0, 60.0, "2118")]
