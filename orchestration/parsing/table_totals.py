@@ -35,6 +35,12 @@ Rows declare identities too (docs/report-families.md 4.9), told by their labels:
   by rows that fill down into its group = the number of rows of the group (each counts 1).
 
 A count with a parenthesised remark (`7(강원형)`) is read as the count.
+
+An indicator matrix (a header row naming two or more indicators of the profile's `indicator_units`, a
+row of years under it: `신규고용(명) | 사업화매출액(억원) | …` over `'24 | '25 | …`) restates targets the
+program tables print: each of its figures is read (identity `restated`, cell_role figure) with the
+indicator and year of its column, to be found among the report's targets. Cells the profile lists as
+label numbers (`table_totals.matrix_label_numbers`: the `1.0` / `2.0` of 지역특화 프로젝트) are labels.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .extractors import Extractor
+from .periods import full_year
 from .profiles import profile, total_labels
 from .reader import Report, Table
 from .values import parse_value, squash, strip_markup
@@ -58,13 +65,13 @@ COLUMNS = {
     "row_id": "VARCHAR",  # t<table>:L<line>:c<cell>
     "source_line": "INTEGER",
     "table_no": "INTEGER",
-    "identity_kind": "VARCHAR",  # total_column | combined_column | total_row | ratio_row | share_row | per_year | group_count
+    "identity_kind": "VARCHAR",  # total_column | combined_column | total_row | ratio_row | share_row | per_year | group_count | restated
     "total_column_no": "INTEGER",  # the cell of the total (ratio: of the rate) this figure belongs to
     "total_line": "INTEGER",  # the line of the total (ratio: of the rate; shares: their row)
     "cell_role": "VARCHAR",  # total | part (group_count: a member row, 1); ratio_row, per_year: rate | numerator | denominator; share_row: share
     "row_label": "VARCHAR",
     "column_no": "INTEGER",
-    "column_label": "VARCHAR",
+    "column_label": "VARCHAR",  # restated: '<indicator> <year>' of the figure's column
     "value_printed": "VARCHAR",
     "amount": "DECIMAL(18,4)",
     "printed_scale": "INTEGER",
@@ -321,12 +328,74 @@ def _group_counts(report: Report, table: Table) -> list[dict]:
     return out
 
 
+_YEAR_TOKEN = re.compile(r"^'(\d{2})$")
+_LEADING_NUMBER = re.compile(r"^(\d[\d,]*(?:\.\d+)?)\s*\(.*\)$")  # 43.50 (지역특화 1.0 + 성장사다리)
+
+
+def _matrix_figure(cell: str, labels: set[str]):
+    text = strip_markup(cell)
+    if not text or text in labels:
+        return None
+    figure = _figure(cell)
+    if figure is not None and figure[0] is not None and text != "-":
+        return figure
+    match = _LEADING_NUMBER.match(text)
+    if match:
+        value = parse_value(match[1])
+        return value.number, text, value.scale, None
+    return None
+
+
+def _matrix(report: Report, table: Table) -> list[dict]:
+    """Figures of an indicator matrix with the indicator and year of their column (module docstring)."""
+    spec = profile(report)
+    words = [squash(w) for w, _ in spec.get("indicator_units") or ()]
+    labels = {str(w) for w in (spec.get("table_totals") or {}).get("matrix_label_numbers") or ()}
+    if not words:
+        return []
+    out: list[dict] = []
+    named: list[tuple[int, str]] = []
+    columns: dict[int, str] = {}
+    for row in table.rows:
+        cells = row.cells
+        # the indicator as the target tables name it: spacing and the unit parenthesis removed
+        found = [(p, re.sub(r"\(.*\)$", "", re.sub(r"\s+", "", strip_markup(c)))) for p, c in enumerate(cells)
+                 if c.strip() and any(w in squash(c) for w in words) and parse_value(c).number is None]
+        if len(found) >= 2:
+            named = found
+            continue
+        years = [(p, m[1]) for p, m in ((p, _YEAR_TOKEN.match(c.strip())) for p, c in enumerate(cells)) if m]
+        if named and len(years) >= 2:
+            columns = {}
+            for p, year in years:
+                indicator = next((name for q, name in reversed(named) if q <= p), None)
+                if indicator:
+                    columns[p] = f"{indicator} {full_year(int(year))}"
+            named = []
+            continue
+        if not columns or row.role != "data":
+            continue
+        label = next((squash(c) for c in cells if c.strip()), None)
+        for p, cell in enumerate(cells):
+            figure = _matrix_figure(cell, labels)
+            if figure is None:
+                continue
+            number, printed, scale, unit = figure
+            out.append({"report_id": report.report_id, "row_id": f"t{table.table_no}:L{row.line_no}:c{p}:restated",
+                        "source_line": row.line_no, "table_no": table.table_no, "identity_kind": "restated",
+                        "total_column_no": None, "total_line": row.line_no, "cell_role": "figure", "row_label": label,
+                        "column_no": p, "column_label": columns.get(p), "value_printed": printed, "amount": number,
+                        "printed_scale": scale, "unit": unit, "line_text": row.raw_text})
+    return out
+
+
 def row_identities(report: Report, table: Table) -> list[dict]:
     """Total rows, grids with a total column, ratio rows and share rows (module docstring)."""
     entry = profile(report).get("table_totals") or {}
     totals = set(total_labels(report))  # not 소계: subtotals nest, their parts are not the rows above
     share_words = [squash(w) for w in entry.get("share_rows") or ()]
-    out: list[dict] = _per_year(report, table, entry.get("annual_words") or []) + _group_counts(report, table)
+    out: list[dict] = (_per_year(report, table, entry.get("annual_words") or []) + _group_counts(report, table)
+                       + _matrix(report, table))
     # a table whose header names means, shares or rates describes groups: its total row is no plain sum
     mixed = [squash(w) for w in entry.get("non_additive_words") or ()]
 

@@ -4,6 +4,8 @@ column, and combined survey columns (①+② 불필요, ④+⑤ 필요)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from orchestration.parsing.reader import Report, split_tables
 from orchestration.parsing.table_totals import extract
 
@@ -153,3 +155,25 @@ def test_a_group_count_is_the_number_of_its_rows():
     # a label counting the names its own row lists (`대학(6) | 가톨릭관동대, …`, its line 398) is no group
     listed = "혁신기관\t기관명\n대학(2)\t가톨릭관동대, 강릉원주대\n연구소(1)\t서울대 시스템면역의학연구소"
     assert extract(report_from(listed)) == []
+
+
+# its lines 3526-3529 and 3545-3547 (성과지표 및 목표치 matrix, body printing), cut short
+MATRIX = ("R&D\t\t\t공통지표\t\t\t\t자율지표\t\t\t\n"
+          "\t\t\t신규고용(명)\t\t사업화매출액(억원)\t\t사업화수출액(억원)\t\t특허출원·등록(건)\t\n"
+          "\t\t\t'24\t'25\t'24\t'25\t'24\t'25\t'24\t'25\n"
+          "지역혁신 선도기업 (R&D)\t산업별\t천연물 바이오소재\t\t8.68\t\t21.95\t\t8.08\t19.92\t\n"
+          "BIR&D\t지역특화 프로젝트\t1.0\t18.80\t17.15\t52.00\t44.24\t↓\t31.32 (지역특화 + 성장사다리 통합)\t\t\n"
+          "\t\t2.0\t\t11.50\t\t27.88\t\t\t\t")
+
+
+def test_an_indicator_matrix_reads_each_figure_with_its_column():
+    rows = extract(report_from(MATRIX))
+    got = [(r["source_line"], r["column_label"], r["value_printed"]) for r in rows]
+    assert got == [
+        (4, "신규고용 2025", "8.68"), (4, "사업화매출액 2025", "21.95"), (4, "사업화수출액 2025", "8.08"),
+        (4, "특허출원·등록 2024", "19.92"),  # printed one column left of the 특허 '25 it restates
+        (5, "신규고용 2024", "18.80"), (5, "신규고용 2025", "17.15"), (5, "사업화매출액 2024", "52.00"),
+        (5, "사업화매출액 2025", "44.24"), (5, "사업화수출액 2025", "31.32 (지역특화 + 성장사다리 통합)"),
+        (6, "신규고용 2025", "11.50"), (6, "사업화매출액 2025", "27.88"),  # 1.0 / 2.0 are labels (the profile's)
+    ]
+    assert {r["identity_kind"] for r in rows} == {"restated"} and rows[8]["amount"] == Decimal("31.32")

@@ -2,7 +2,9 @@
 and a mutated copy: a total row (총 합계) breaks on a changed type row, a ratio row (도입율 (A/B %))
 keeps its row's rounding convention (truncation) and rates a half-up figure WARN, a figure beyond both
 ERROR; shares of one whole beyond their rounding and a yearly share that is not amount / years fail; a
-table printed twice (summary and body) compares its printings cell by cell (rec_table_occurrences)."""
+table printed twice (summary and body) compares its printings cell by cell (rec_table_occurrences); an
+indicator matrix's figures are found among the report's targets and in its other printing
+(rec_table_restatements)."""
 
 import pytest
 
@@ -21,6 +23,8 @@ MUTATIONS = {
         ("수요\t55%", "수요\t60%", 1),
         # [내역2] first call: 4억원 (연 2억원) over 2년 -> 연 3억원
         ("2년\t4억원 (연 2억원)", "2년\t4억원 (연 3억원)", 0),
+        # 성과지표 및 목표치 matrix, body printing: 세라믹 신규고용 '25 5.06 -> 5.07 (no target is 5.07)
+        ("세라믹\t\t5.06\t\t22.87", "세라믹\t\t5.07\t\t22.87", 1),
     ]),
 }
 
@@ -28,7 +32,7 @@ MUTATIONS = {
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     con = build(tmp_path_factory.mktemp("table_rows"), MUTATIONS,
-                ["rec_table_totals", "rec_table_rates", "rec_table_occurrences"])
+                ["rec_table_totals", "rec_table_rates", "rec_table_occurrences", "rec_table_restatements"])
     yield con
     con.close()
 
@@ -89,3 +93,23 @@ def test_printings_of_one_table_agree(warehouse):
                      in occurrences(MUTATED) if not ok)
     # the summary's changed 산업단지 cell against the body's; the body's changed share against the summary's
     assert failing == [(5938, "사업체", 1611.0, 1610.0, "1853"), (6534, "시험분석", 55.0, 60.0, "2118")]
+
+
+def test_an_indicator_matrix_restates_targets(warehouse):
+    def restated(report_id):
+        return warehouse.execute(
+            "select identity_name, source_line, measure_name, found, note, is_consistent "
+            "from reconciliation.rec_table_restatements where report_id = ?", [report_id]).fetchall()
+
+    bundled = restated(PLAN)
+    # 55 + 57 figures of the two printings, each a target of the program tables and printed in both
+    assert len(bundled) == 224 and all(r[5] for r in bundled)
+    moved = [r for r in bundled if r[0] == "restated_figure_equals_a_target" and r[4]]
+    assert len(moved) == 36  # printed under a neighbouring column: noted, not a finding
+    assert ("restated_figure_equals_a_target", 3535, "사업화수출액 2025", 24.5,
+            "printed under 사업화수출액 2025; a target of 특허출원·등록 2024 (line 637)") in [
+        (i, line, m, float(f), note) for i, line, m, f, note, _ in moved]
+    failing = sorted((i, line, float(f)) for i, line, _, f, _, ok in restated(MUTATED) if not ok)
+    assert failing == [("restated_figure_equals_a_target", 3530, 5.07),
+                       ("restated_figure_in_other_printing", 459, 5.06),
+                       ("restated_figure_in_other_printing", 3530, 5.07)]
