@@ -39,7 +39,7 @@ A count with a parenthesised remark (`7(강원형)`) is read as the count.
 An indicator matrix (a header row naming two or more indicators of the profile's `indicator_units`, a
 row of years under it: `신규고용(명) | 사업화매출액(억원) | …` over `'24 | '25 | …`) restates targets the
 program tables print: each of its figures is read (identity `restated`, cell_role figure) with the
-indicator and year of its column, to be found among the report's targets. Cells the profile lists as
+indicator and period role (`plan_year`, `base_year`) of its column, to be found among the report's targets. Cells the profile lists as
 label numbers (`table_totals.matrix_label_numbers`: the `1.0` / `2.0` of 지역특화 프로젝트) are labels.
 """
 
@@ -52,7 +52,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .extractors import Extractor
-from .periods import full_year
+from .budget_plan import report_fiscal_year
+from .periods import full_year, period_role
 from .profiles import profile, total_labels
 from .reader import Report, Table
 from .values import parse_value, squash, strip_markup
@@ -71,7 +72,7 @@ COLUMNS = {
     "cell_role": "VARCHAR",  # total | part (group_count: a member row, 1); ratio_row, per_year: rate | numerator | denominator; share_row: share
     "row_label": "VARCHAR",
     "column_no": "INTEGER",
-    "column_label": "VARCHAR",  # restated: '<indicator> <year>' of the figure's column
+    "column_label": "VARCHAR",  # restated: '<indicator> <period role>' of the figure's column
     "value_printed": "VARCHAR",
     "amount": "DECIMAL(18,4)",
     "printed_scale": "INTEGER",
@@ -366,11 +367,15 @@ def _matrix(report: Report, table: Table) -> list[dict]:
             continue
         years = [(p, m[1]) for p, m in ((p, _YEAR_TOKEN.match(c.strip())) for p, c in enumerate(cells)) if m]
         if named and len(years) >= 2:
+            # periods as roles (the report's year, else the matrix's latest, is the plan year)
+            printed = [full_year(int(year)) for _, year in years]
+            anchor = report_fiscal_year(report)
+            anchor = anchor if anchor in printed else max(printed)
             columns = {}
-            for p, year in years:
+            for (p, _), year in zip(years, printed):
                 indicator = next((name for q, name in reversed(named) if q <= p), None)
                 if indicator:
-                    columns[p] = f"{indicator} {full_year(int(year))}"
+                    columns[p] = f"{indicator} {period_role(str(year), anchor)}"
             named = []
             continue
         if not columns or row.role != "data":

@@ -170,10 +170,10 @@ def test_an_indicator_matrix_reads_each_figure_with_its_column():
     rows = extract(report_from(MATRIX))
     got = [(r["source_line"], r["column_label"], r["value_printed"]) for r in rows]
     assert got == [
-        (4, "신규고용 2025", "8.68"), (4, "사업화매출액 2025", "21.95"), (4, "사업화수출액 2025", "8.08"),
-        (4, "특허출원·등록 2024", "19.92"),  # printed one column left of the 특허 '25 it restates
-        (5, "신규고용 2024", "18.80"), (5, "신규고용 2025", "17.15"), (5, "사업화매출액 2024", "52.00"),
-        (5, "사업화매출액 2025", "44.24"), (5, "사업화수출액 2025", "31.32 (지역특화 + 성장사다리 통합)"),
-        (6, "신규고용 2025", "11.50"), (6, "사업화매출액 2025", "27.88"),  # 1.0 / 2.0 are labels (the profile's)
+        (4, "신규고용 plan_year", "8.68"), (4, "사업화매출액 plan_year", "21.95"), (4, "사업화수출액 plan_year", "8.08"),
+        (4, "특허출원·등록 base_year", "19.92"),  # printed one column left of the 특허 '25 it restates
+        (5, "신규고용 base_year", "18.80"), (5, "신규고용 plan_year", "17.15"), (5, "사업화매출액 base_year", "52.00"),
+        (5, "사업화매출액 plan_year", "44.24"), (5, "사업화수출액 plan_year", "31.32 (지역특화 + 성장사다리 통합)"),
+        (6, "신규고용 plan_year", "11.50"), (6, "사업화매출액 plan_year", "27.88"),  # 1.0 / 2.0 are labels (the profile's)
     ]
     assert {r["identity_kind"] for r in rows} == {"restated"} and rows[8]["amount"] == Decimal("31.32")

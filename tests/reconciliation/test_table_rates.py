@@ -106,8 +106,8 @@ def test_an_indicator_matrix_restates_targets(warehouse):
     assert len(bundled) == 224 and all(r[5] for r in bundled)
     moved = [r for r in bundled if r[0] == "restated_figure_equals_a_target" and r[4]]
     assert len(moved) == 36  # printed under a neighbouring column: noted, not a finding
-    assert ("restated_figure_equals_a_target", 3535, "사업화수출액 2025", 24.5,
-            "printed under 사업화수출액 2025; a target of 특허출원·등록 2024 (line 637)") in [
+    assert ("restated_figure_equals_a_target", 3535, "사업화수출액 plan_year", 24.5,
+            "printed under 사업화수출액 plan_year; a target of 특허출원·등록 base_year (line 637)") in [
         (i, line, m, float(f), note) for i, line, m, f, note, _ in moved]
     failing = sorted((i, line, float(f)) for i, line, _, f, _, ok in restated(MUTATED) if not ok)
     assert failing == [("restated_figure_equals_a_target", 3530, 5.07),

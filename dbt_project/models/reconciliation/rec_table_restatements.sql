@@ -3,7 +3,7 @@
   columns are garbled in print (figures under a neighbouring indicator or year), so a figure is matched
   by value:
   - restated_figure_equals_a_target: the figure = a base- or plan-year target of the indicator and
-    year its column names (fct_performance_target), else of any indicator and year the matrix names
+    period role its column names (fct_performance_target), else of any indicator and role the matrix names
     (a note says which: a figure printed under another column); a figure no such target equals is an
     ERROR;
   - restated_figure_in_other_printing: a matrix printed twice (same title and heading) prints the same
@@ -13,7 +13,7 @@ with figures as (
     select
         *,
         split_part(column_label, ' ', 1) as indicator,
-        cast(nullif(split_part(column_label, ' ', 2), '') as integer) as fiscal_year
+        nullif(split_part(column_label, ' ', 2), '') as period_role
     from {{ ref('fct_table_total') }}
     where
         {{ in_selected_reports('report_id') }}
@@ -28,7 +28,7 @@ named as (
     select distinct
         report_id,
         indicator,
-        fiscal_year
+        period_role
     from figures
     where column_label is not null
 ),
@@ -37,17 +37,17 @@ targets as (
     select
         t.report_id,
         t.indicator,
-        t.fiscal_year,
+        t.period_role,
         t.target_value,
         min(t.source_line) as source_line
     from {{ ref('fct_performance_target') }} as t
     inner join named as n
-        on t.report_id = n.report_id and t.indicator = n.indicator and t.fiscal_year = n.fiscal_year
+        on t.report_id = n.report_id and t.indicator = n.indicator and t.period_role = n.period_role
     where
         {{ in_selected_reports('t.report_id') }}
         and t.measure = 'target'
         and t.target_value is not null
-    group by t.report_id, t.indicator, t.fiscal_year, t.target_value
+    group by t.report_id, t.indicator, t.period_role, t.target_value
 ),
 
 matched as (
@@ -61,10 +61,10 @@ matched as (
         f.amount,
         f.printed_scale,
         f.indicator,
-        f.fiscal_year,
+        f.period_role,
         own.source_line as own_line,
         other.indicator as other_indicator,
-        other.fiscal_year as other_year,
+        other.period_role as other_role,
         other.source_line as other_line,
         row_number() over (
             partition by f.report_id, f.row_id order by other.source_line
@@ -74,7 +74,7 @@ matched as (
         on
             f.report_id = own.report_id
             and f.indicator = own.indicator
-            and f.fiscal_year = own.fiscal_year
+            and f.period_role = own.period_role
             and f.amount = own.target_value
     left join targets as other
         on
@@ -136,7 +136,7 @@ checks as (
             when own_line is null and other_line is not null
                 then
                     'printed under ' || coalesce(column_label, 'a column without indicator') || '; a target of '
-                    || other_indicator || ' ' || cast(other_year as varchar)
+                    || other_indicator || ' ' || other_role
                     || ' (line ' || cast(other_line as varchar) || ')'
             when own_line is null then 'no target of the indicators the matrix names equals it'
         end as note
