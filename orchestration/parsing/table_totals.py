@@ -55,7 +55,7 @@ from .extractors import Extractor
 from .budget_plan import report_fiscal_year
 from .periods import full_year, period_role
 from .profiles import profile, total_labels
-from .reader import Report, Table
+from .reader import Report, Row, Table
 from .values import parse_value, squash, strip_markup
 
 TOTAL, PART = "total", "part"
@@ -208,9 +208,9 @@ def _row_figure(cell: str):
 
 @dataclass
 class _Line:
-    """A data row right-aligned: `cells` without trailing empties, its label and figures by position
-    counted from the right (-1 = last cell)."""
-    row: object
+    """A data row read right-aligned (trailing empty cells dropped): its label and its figures by
+    position counted from the right (-1 = last cell)."""
+    row: Row
     label: str
     figures: dict[int, tuple]
 
