@@ -107,7 +107,7 @@ def test_an_indicator_matrix_restates_targets(warehouse):
     moved = [r for r in bundled if r[0] == "restated_figure_equals_a_target" and r[4]]
     assert len(moved) == 36  # printed under a neighbouring column: noted, not a finding
     assert ("restated_figure_equals_a_target", 3535, "사업화수출액 plan_year", 24.5,
-            "printed under 사업화수출액 plan_year; a target of 특허출원·등록 base_year (line 637)") in [
+            "printed under 사업화수출액 plan_year; a target of 특허출원·등록 base_year") in [
         (i, line, m, float(f), note) for i, line, m, f, note, _ in moved]
     failing = sorted((i, line, float(f)) for i, line, _, f, _, ok in restated(MUTATED) if not ok)
     assert failing == [("restated_figure_equals_a_target", 3530, 5.07),

@@ -136,8 +136,7 @@ checks as (
             when own_line is null and other_line is not null
                 then
                     'printed under ' || coalesce(column_label, 'a column without indicator') || '; a target of '
-                    || other_indicator || ' ' || other_role
-                    || ' (line ' || cast(other_line as varchar) || ')'
+                    || other_indicator || ' ' || other_role  -- its line: other_lines
             when own_line is null then 'no target of the indicators the matrix names equals it'
         end as note
     from matched
