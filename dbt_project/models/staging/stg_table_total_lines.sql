@@ -5,6 +5,7 @@ select
     table_no,
     identity_kind,
     total_column_no,
+    total_line,
     cell_role,
     row_label,
     column_no,
