@@ -1,0 +1,301 @@
+"""Statistics tables of regional industry plans (docs/report-families.md 4.8): tables that describe a
+population by group — counts, shares of the total, means, minima and maxima per group, or yearly
+levels with their growth rate. One row of the raw table `group_statistic_lines` per printed figure,
+LONG; the identities are checked downstream (rec_group_statistics).
+
+Two shapes, told by the header alone (the words are the family profile's `group_statistics`):
+
+* breakdown (`shape` breakdown): a count column (`개수`, `기업수`) followed by a share column
+  (`비중`), and a total row (`TOTAL`, `총계`). When some other rows are bold, the bold rows are the
+  groups adding up to the total and the plain rows below each are its members; else every other
+  row is a part of the total. Statistic columns of a block that has its own count column (`3년 평균
+  매출액 | 개수 최소값 최대값 평균값 중간값`) are read with their measure: a group's mean is its
+  members' mean weighted by that count, its minimum and maximum theirs.
+* growth (`shape` growth): blocks of yearly columns (`'17년 '21년 '22년`) ending in a growth-rate column
+  (`CAGR`), rows grouped by a label filled down (`강원`, `전국`), a total row (`Σ`) per group and its
+  numbered parts (`①`, `②`). Years are stored as printed (`period`) with their role relative to the
+  report's plan year (periods.period_role); the growth rate's period is the span of its block.
+
+Value cells are right-aligned against the deepest header row (docs/report-families.md 4.3); the top
+header row names the block of each column and its unit (`사업체수(개, %)`). `-` is kept as a dash
+(0 in counts, no value otherwise).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+
+from .budget_plan import report_fiscal_year
+from .extractors import Extractor
+from .periods import period_role
+from .profiles import profile
+from .reader import Report, Row, Table
+from .target_settings import _filled_right, _year_token
+from .values import parse_value, squash, strip_markup
+
+BREAKDOWN, GROWTH = "breakdown", "growth"
+COUNT, SHARE, LEVEL, GROWTH_RATE = "count", "share", "level", "growth_rate"
+
+COLUMNS = {
+    "report_id": "VARCHAR",
+    "row_id": "VARCHAR",  # t<table>:L<line>:c<cell>
+    "source_line": "INTEGER",
+    "table_no": "INTEGER",
+    "table_shape": "VARCHAR",  # breakdown | growth
+    "row_label": "VARCHAR",
+    "group_label": "VARCHAR",  # growth: the filled-down group (강원, 전국); breakdown: null
+    "row_level": "INTEGER",  # 0 the total row, 1 its parts, 2 members of a part
+    "parent_line": "INTEGER",  # source line of the row this one adds into (null for a total row)
+    "block_no": "INTEGER",  # the header block (top header row) of the column, numbered from 1
+    "block_label": "VARCHAR",
+    "column_no": "INTEGER",  # position in the row's value cells, from 1
+    "column_label": "VARCHAR",
+    "measure": "VARCHAR",  # count | share | min | max | mean | median | level | growth_rate | other
+    "period": "VARCHAR",  # growth: the printed year ('2017'), or the span of a growth rate ('2017-2022')
+    "period_role": "VARCHAR",  # periods.period_role of the year; 'growth' for a growth rate
+    "value_printed": "VARCHAR",
+    "value_flag": "VARCHAR",  # null | dash
+    "amount": "DECIMAL(18,4)",
+    "printed_scale": "INTEGER",
+    "unit": "VARCHAR",
+    "line_text": "VARCHAR",
+}
+
+_PAREN = re.compile(r"\(([^()]*)\)")
+_NOT_UNIT = re.compile(r"\d|'")
+
+
+@functools.cache
+def _words(entry: str) -> dict:
+    data = json.loads(entry)
+    measures = {m: tuple(squash(w) for w in words) for m, words in (data.get("measures") or {}).items()}
+    return {
+        "totals": {squash(w).casefold() for w in data.get("total_labels") or ()},
+        "measures": measures,
+        "growth": tuple(squash(w) for w in data.get("growth_columns") or ()),
+    }
+
+
+def _settings(report: Report) -> dict | None:
+    entry = profile(report).get("group_statistics")
+    return _words(json.dumps(entry, sort_keys=True, ensure_ascii=False)) if entry else None
+
+
+def _measure(label: str, words: dict) -> str | None:
+    key = squash(label)
+    for measure, spellings in words["measures"].items():
+        if any(key.startswith(w) or key.endswith(w) for w in spellings):
+            return measure
+    return None
+
+
+def _block_unit(block: str, measure: str | None, table: Table) -> str | None:
+    """The unit a block label prints in its parenthesis (`사업체수(개, %)` -> 개, its rate %); a count
+    without one takes the first unit of the table's unit line (`(단위: 개사, %, 백만원)`)."""
+    if measure in (SHARE, GROWTH_RATE):
+        return "%"
+    for group in _PAREN.findall(block):
+        units = [u.strip() for u in group.split(",") if u.strip() and not _NOT_UNIT.search(u)]
+        units = [u for u in units if u != "%"]
+        if units:
+            return units[0]
+    if measure == COUNT and table.units:
+        return table.units[0]
+    return None
+
+
+def _columns(table: Table) -> tuple[list[str], list[str]] | None:
+    """(block label, column label) of each value column, left to right: the deepest header row's
+    labels after its label column(s), and the top header row's label above each (filled right)."""
+    headers = [r for r in table.rows if r.role == "header"]
+    if not headers:
+        return None
+    deep = [strip_markup(c) for c in headers[-1].cells]
+    while deep and not deep[-1]:
+        deep.pop()
+    first = next((i for i, c in enumerate(deep) if c and i > 0), None)
+    if first is None:
+        return None
+    top = _filled_right([strip_markup(c) for c in headers[0].cells] + [""] * len(deep))[: len(deep)]
+    if len(headers) == 1:
+        top = [""] * len(deep)
+    return top[first:], deep[first:]
+
+
+def _value_cells(row: Row, width: int) -> tuple[list[str], list[str]] | None:
+    """(labels, the last `width` cells): None when the row has fewer cells than that."""
+    cells = list(row.cells)
+    while cells and not cells[-1].strip():
+        cells.pop()
+    if len(cells) <= width:
+        return None
+    return [strip_markup(c) for c in cells[:-width]], cells[-width:]
+
+
+def _figure(cell: str) -> tuple[object, str | None, int, str] | None:
+    """(number, flag, printed scale, printed text); None for a cell that is not a figure."""
+    value = parse_value(cell)
+    if value.flag == "dash":
+        return None, "dash", 0, strip_markup(cell)
+    if value.number is None:
+        return None
+    return value.number, None, value.scale, strip_markup(cell)
+
+
+def _shape(blocks: list[str], labels: list[str], words: dict) -> tuple[str, list[str | None]] | None:
+    measures = [_measure(label, words) for label in labels]
+    if any(squash(label) in words["growth"] for label in labels):
+        out: list[str | None] = []
+        for label in labels:
+            if squash(label) in words["growth"]:
+                out.append(GROWTH_RATE)
+            else:
+                out.append(LEVEL if _year_token(label) else None)
+        if out.count(GROWTH_RATE) and out.count(LEVEL) >= 2:
+            return GROWTH, out
+        return None
+    shares = [i for i, m in enumerate(measures) if m == SHARE and i > 0 and measures[i - 1] == COUNT]
+    if not shares:
+        return None
+    # a share column is one beside a count; any other 비중 column is another statistic
+    measures = [m if m != SHARE or i in shares else "other" for i, m in enumerate(measures)]
+    return BREAKDOWN, [m or "other" for m in measures]
+
+
+def _block_numbers(blocks: list[str]) -> list[int]:
+    numbers, last, n = [], None, 0
+    for block in blocks:
+        if block != last:
+            n, last = n + 1, block
+        numbers.append(n)
+    return numbers
+
+
+def _row_label(labels: list[str]) -> str:
+    return next((squash(c) for c in reversed(labels) if c.strip()), "")
+
+
+def _breakdown_rows(table: Table, width: int, words: dict) -> list[tuple[Row, str, int, int | None, str | None]]:
+    """(row, label, level, parent line, group) of the rows of a breakdown table; [] without a total row."""
+    rows = []
+    for row in table.data:
+        split = _value_cells(row, width)
+        if split is None:
+            continue
+        label = next((squash(c) for c in split[0] if c.strip()), "")
+        rows.append((row, label, any(row.bold[: len(split[0])]) if row.bold else False))
+    total = next((r for r in rows if r[1].casefold() in words["totals"]), None)
+    if total is None:
+        return []
+    others = [r for r in rows if r is not total]
+    grouped = any(bold for _, _, bold in others) and not all(bold for _, _, bold in others)
+    out = [(total[0], total[1], 0, None, None)]
+    group = None
+    for row, label, bold in others:
+        if not grouped or bold:
+            group = row if grouped else None
+            out.append((row, label, 1, total[0].line_no, None))
+        elif group is not None:
+            out.append((row, label, 2, group.line_no, None))
+    return out
+
+
+def _growth_rows(table: Table, width: int, words: dict) -> list[tuple[Row, str, int, int | None, str | None]]:
+    """Rows of a growth table: a total row per filled-down group, its parts below it."""
+    out = []
+    group, total = None, None
+    for row in table.data:
+        split = _value_cells(row, width)
+        if split is None:
+            continue
+        labels = split[0]
+        if labels and labels[0].strip() and len(labels) > 1:
+            group, total = squash(labels[0]), None
+        label = _row_label(labels)
+        if label.casefold() in words["totals"]:
+            total = row
+            out.append((row, label, 0, None, group))
+        elif total is not None:
+            out.append((row, label, 1, total.line_no, group))
+    return out
+
+
+def extract(report: Report) -> list[dict]:
+    words = _settings(report)
+    if not words:
+        return []
+    report_year = report_fiscal_year(report)
+    rows: list[dict] = []
+    for table in report.tables:
+        columns = _columns(table)
+        if not columns:
+            continue
+        blocks, labels = columns
+        shape = _shape(blocks, labels, words)
+        if not shape:
+            continue
+        kind, measures = shape
+        width = len(labels)
+        placed = (_growth_rows if kind == GROWTH else _breakdown_rows)(table, width, words)
+        numbers = _block_numbers(blocks)
+        years = [_year_token(label) if m == LEVEL else None for label, m in zip(labels, measures)]
+        for row, label, level, parent, group in placed:
+            cells = _value_cells(row, width)[1]
+            for index, (cell, measure) in enumerate(zip(cells, measures)):
+                if measure is None:
+                    continue
+                figure = _figure(cell)
+                if figure is None:
+                    continue
+                number, flag, scale, printed = figure
+                period, role = None, None
+                if kind == GROWTH:
+                    block_years = [y for y, n in zip(years, numbers) if y and n == numbers[index]]
+                    if measure == GROWTH_RATE:
+                        if len(block_years) < 2:
+                            continue
+                        period, role = f"{min(block_years)}-{max(block_years)}", "growth"
+                    else:
+                        period = str(years[index])
+                        role = period_role(period, report_year)
+                rows.append({
+                    "report_id": report.report_id,
+                    "row_id": f"t{table.table_no}:L{row.line_no}:c{index + 1}",
+                    "source_line": row.line_no,
+                    "table_no": table.table_no,
+                    "table_shape": kind,
+                    "row_label": label or None,
+                    "group_label": group,
+                    "row_level": level,
+                    "parent_line": parent,
+                    "block_no": numbers[index],
+                    "block_label": squash(blocks[index]) or None,
+                    "column_no": index + 1,
+                    "column_label": squash(labels[index]),
+                    "measure": measure,
+                    "period": period,
+                    "period_role": role,
+                    "value_printed": printed,
+                    "value_flag": flag,
+                    "amount": number,
+                    "printed_scale": scale,
+                    "unit": _block_unit(blocks[index], measure, table),
+                    "line_text": row.raw_text,
+                })
+    return rows
+
+
+EXTRACTOR = Extractor(
+    table="group_statistic_lines",
+    description="Figures of statistics tables by group: counts with their shares of the total, group means, "
+    "minima and maxima (breakdown), and yearly levels with their growth rate (growth), each with its row's "
+    "place (total, part, member) and its column's block and measure.",
+    columns=COLUMNS,
+    key=("report_id", "row_id"),
+    extract=extract,
+    is_fact=True,
+)
+
+__all__ = ["extract", "EXTRACTOR"]

@@ -1,0 +1,111 @@
+"""Statistics tables by group (docs/report-families.md 4.8), on fragments of the gangwon-2025-plan: a
+breakdown with bold group rows under a TOTAL row (counts, shares, per-block statistics), a one-row
+header breakdown with its total last (기업군 현황), and a growth table (yearly levels and CAGR per
+filled-down region)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from orchestration.parsing.group_statistics import extract
+
+from .test_table_totals import report_from
+
+# its lines 3889-3897 (천연물바이오소재 기업 일반 현황), the second group cut to its first member
+BREAKDOWN = (
+    "천연물바이오소재\t모수\t\t3년 평균 매출액(억원)\t\t\t\t\t고용규모('23년, 명)\t\t\t\t\n"
+    "\t개수\t비중 (%)\t개수\t최소값\t최대값\t평균값\t중간값\t개수\t최소값\t최대값\t평균값\t중간값\n"
+    "<b>TOTAL</b>\t<b>310</b>\t<b>-</b>\t<b>150</b>\t<b>0.00</b>\t<b>943.41</b>\t<b>105.11</b>\t<b>17.95</b>\t"
+    "<b>218</b>\t<b>1.00</b>\t<b>378.00</b>\t<b>28.38</b>\t<b>5.00</b>\n"
+    "<b>기능성식품</b>\t<b>113</b>\t<b>36.45</b>\t<b>46</b>\t<b>0.65</b>\t<b>477.69</b>\t<b>75.71</b>\t<b>23.40</b>\t"
+    "<b>66</b>\t<b>1.00</b>\t<b>160.00</b>\t<b>22.26</b>\t<b>6.00</b>\n"
+    "(10501) 액상시유 및 기타 낙농제품 제조업\t8\t2.58\t6\t11.18\t477.69\t126.77\t69.42\t8\t2.00\t160.00\t41.38\t26.50\n"
+    "(10795) 인삼식품 제조업\t10\t3.23\t5\t1.92\t95.45\t28.84\t9.39\t8\t1.00\t52.00\t13.88\t6.00\n"
+    "<b>기능성화장품(의약 기초소재 포함)</b>\t<b>197</b>\t<b>63.55</b>\t<b>104</b>\t<b>0.00</b>\t<b>943.41</b>\t"
+    "<b>118.11</b>\t<b>15.50</b>\t<b>152</b>\t<b>1.00</b>\t<b>378.00</b>\t<b>31.03</b>\t<b>4.00</b>\n"
+    "(20422) 치약 비누 및 기타 세제 제조업\t18\t5.81\t4\t0.00\t4.36\t2.52\t2.86\t10\t1.00\t6.00\t2.20\t1.00"
+)
+# its lines 3394-3400 (디지털헬스 데이터 분석·활용 관련 기업군 현황)
+GROUPS_TOTAL_LAST = (
+    "(단위: 개사, %, 백만원)\n\n"
+    "기업군\t기업수\t기업 비중\t평균 매출액\t부설 연구소 비중\t3년 평균 R&D 투자율\t3년 평균 매출 증가율\t3년 평균 고용 증가율\n"
+    "대기업\t2\t0.2\t733,765.6\t1.0\t2.6\t12.0\t0.3\n"
+    "중견기업\t8\t0.9\t325,651.1\t0.8\t5.3\t14.6\t34.3\n"
+    "중소기업\t834\t98.8\t2,574.4\t0.3\t185.0\t53.9\t△35.0\n"
+    "총계\t844\t100\t9,332.9\t0.3\t182.1\t52.8\t△32.2"
+)
+# its lines 3134-3139 (천연물바이오소재 산업 성장성), 전국 cut to its total row
+GROWTH = (
+    "구분\t사업체수(개, %)\t\t\t\t종사자수(명, %)\t\t\t\t생산액(백억원, %)\t\t\t\t부가가치(백억원, %)\t\t\t\t\n"
+    "\t'17년\t'21년\t'22년\tCAGR\t'17년\t'21년\t'22년\tCAGR\t'17년\t'21년\t'22년\tCAGR\t'17년\t'21년\t'22년\tCAGR\t\n"
+    "강원\tΣ\t231\t336\t347\t8.48\t4,280\t6,431\t6,142\t7.49\t160\t194\t277\t11.55\t80\t95\t147\t12.79\n"
+    "\t①\t106\t132\t133\t4.64\t1,912\t2,223\t2,159\t2.46\t94\t79\t145\t8.90\t39\t23\t61\t9.00\n"
+    "\t②\t125\t204\t214\t11.35\t2,368\t4,208\t3,983\t10.96\t66\t87\t110\t10.79\t41\t72\t86\t16.00\n"
+    "전국\tΣ\t5,979\t9,910\t10,306\t11.50\t108,472\t147,883\t153,985\t7.26\t5,464\t8,213\t8,901\t10.25\t2,659\t4,124\t4,519\t11.19"
+)
+
+
+def by_line(rows):
+    out = {}
+    for r in rows:
+        out.setdefault(r["source_line"], []).append(r)
+    return out
+
+
+def test_breakdown_rows_are_placed_under_the_total_and_their_bold_group():
+    rows = extract(report_from(BREAKDOWN))
+    lines = by_line(rows)
+    placed = {line: (r[0]["row_label"], r[0]["row_level"], r[0]["parent_line"]) for line, r in lines.items()}
+    assert placed == {
+        3: ("TOTAL", 0, None),
+        4: ("기능성식품", 1, 3),
+        5: ("(10501)액상시유및기타낙농제품제조업", 2, 4),
+        6: ("(10795)인삼식품제조업", 2, 4),
+        7: ("기능성화장품(의약기초소재포함)", 1, 3),
+        8: ("(20422)치약비누및기타세제제조업", 2, 7),
+    }
+    assert {r["table_shape"] for r in rows} == {"breakdown"}
+
+
+def test_breakdown_columns_carry_block_measure_and_unit():
+    first_group = by_line(extract(report_from(BREAKDOWN)))[4]
+    cells = [(r["block_no"], r["column_label"], r["measure"], r["value_printed"], r["printed_scale"], r["unit"])
+             for r in first_group]
+    assert cells[:4] == [(1, "개수", "count", "113", 0, None), (1, "비중(%)", "share", "36.45", 2, "%"),
+                         (2, "개수", "count", "46", 0, "억원"), (2, "최소값", "min", "0.65", 2, "억원")]
+    assert [c[2] for c in cells[4:8]] == ["max", "mean", "median", "count"]
+    assert cells[-1] == (3, "중간값", "median", "6.00", 2, "명")
+
+
+def test_a_dash_share_is_kept_as_a_dash():
+    total = by_line(extract(report_from(BREAKDOWN)))[3]
+    share = next(r for r in total if r["measure"] == "share")
+    assert (share["value_printed"], share["value_flag"], share["amount"]) == ("-", "dash", None)
+
+
+def test_one_header_row_and_the_total_last():
+    rows = extract(report_from(GROUPS_TOTAL_LAST))
+    lines = by_line(rows)
+    assert [(lines[n][0]["row_label"], lines[n][0]["row_level"], lines[n][0]["parent_line"]) for n in (4, 5, 6, 7)] == [
+        ("대기업", 1, 7), ("중견기업", 1, 7), ("중소기업", 1, 7), ("총계", 0, None)]
+    measures = [(r["column_label"], r["measure"], r["unit"]) for r in lines[4]]
+    # only the share beside the count is a share: 부설 연구소 비중 is another statistic
+    assert measures[:3] == [("기업수", "count", "개사"), ("기업비중", "share", "%"), ("평균매출액", "other", None)]
+    assert measures[3] == ("부설연구소비중", "other", None)
+    assert lines[6][-1]["amount"] == Decimal("-35.0")
+
+
+def test_growth_table_levels_and_rate_per_block():
+    rows = extract(report_from(GROWTH))
+    lines = by_line(rows)
+    assert [(r[0]["row_label"], r[0]["group_label"], r[0]["row_level"], r[0]["parent_line"]) for r in lines.values()] == [
+        ("Σ", "강원", 0, None), ("①", "강원", 1, 3), ("②", "강원", 1, 3), ("Σ", "전국", 0, None)]
+    first_block = [(r["measure"], r["period"], r["value_printed"], r["unit"]) for r in lines[3][:4]]
+    assert first_block == [("level", "2017", "231", "개"), ("level", "2021", "336", "개"),
+                           ("level", "2022", "347", "개"), ("growth_rate", "2017-2022", "8.48", "%")]
+    assert {r["period_role"] for r in rows if r["measure"] == "growth_rate"} == {"growth"}
+    assert [r["unit"] for r in lines[3] if r["measure"] == "level"][6:] == ["백억원"] * 6
+
+
+def test_a_family_without_the_entry_reads_none():
+    assert extract(report_from(BREAKDOWN, family="agency_status_report")) == []
