@@ -35,7 +35,7 @@ from .reader import Report, Row, Table
 from .target_settings import _filled_right, _year_token
 from .values import parse_value, squash, strip_markup
 
-BREAKDOWN, GROWTH = "breakdown", "growth"
+BREAKDOWN, GROWTH, COMPOSITION = "breakdown", "growth", "composition"
 COUNT, SHARE, LEVEL, GROWTH_RATE = "count", "share", "level", "growth_rate"
 
 COLUMNS = {
@@ -43,7 +43,7 @@ COLUMNS = {
     "row_id": "VARCHAR",  # t<table>:L<line>:c<cell>
     "source_line": "INTEGER",
     "table_no": "INTEGER",
-    "table_shape": "VARCHAR",  # breakdown | growth
+    "table_shape": "VARCHAR",  # breakdown | growth | composition
     "row_label": "VARCHAR",
     "group_label": "VARCHAR",  # growth: the filled-down group (강원, 전국); breakdown: null
     "row_level": "INTEGER",  # 0 the total row, 1 its parts, 2 members of a part
@@ -177,10 +177,10 @@ def _row_label(labels: list[str]) -> str:
     return next((squash(c) for c in reversed(labels) if c.strip()), "")
 
 
-def _breakdown_rows(table: Table, width: int, words: dict) -> list[tuple[Row, str, int, int | None, str | None]]:
+def _breakdown_rows(data: list[Row], width: int, words: dict) -> list[tuple[Row, str, int, int | None, str | None]]:
     """(row, label, level, parent line, group) of the rows of a breakdown table; [] without a total row."""
     rows = []
-    for row in table.data:
+    for row in data:
         split = _value_cells(row, width)
         if split is None:
             continue
@@ -202,11 +202,11 @@ def _breakdown_rows(table: Table, width: int, words: dict) -> list[tuple[Row, st
     return out
 
 
-def _growth_rows(table: Table, width: int, words: dict) -> list[tuple[Row, str, int, int | None, str | None]]:
+def _growth_rows(data: list[Row], width: int, words: dict) -> list[tuple[Row, str, int, int | None, str | None]]:
     """Rows of a growth table: a total row per filled-down group, its parts below it."""
     out = []
     group, total = None, None
-    for row in table.data:
+    for row in data:
         split = _value_cells(row, width)
         if split is None:
             continue
@@ -222,6 +222,107 @@ def _growth_rows(table: Table, width: int, words: dict) -> list[tuple[Row, str, 
     return out
 
 
+def _layout(table: Table, words: dict) -> tuple[list[str], list[str], str, list[str | None], list[Row]] | None:
+    """(blocks, column labels, shape, measures, data rows) of a statistics table: read with its header,
+    or a breakdown printed inside a larger table (a layout table of an industry's profile): a row of
+    its own whose cells are such a header, its data the rows below it down to its total row."""
+    columns = _columns(table)
+    if columns:
+        shape = _shape(*columns, words)
+        if shape:
+            return columns[0], columns[1], shape[0], shape[1], table.data
+    for at, row in enumerate(table.data):
+        cells = [strip_markup(c) for c in row.cells]
+        while cells and not cells[-1]:
+            cells.pop()
+        if len(cells) < 3 or not all(cells) or any(parse_value(c).number is not None for c in cells):
+            continue
+        labels = cells[1:]
+        shape = _shape([""] * len(labels), labels, words)
+        if not shape or shape[0] != BREAKDOWN:
+            continue
+        data = []
+        for below in table.data[at + 1:]:
+            data.append(below)
+            if squash(below.cells[0]).casefold() in words["totals"] if below.cells else False:
+                break
+        return [""] * len(labels), labels, BREAKDOWN, shape[1], data
+    return None
+
+
+def _split_joined(labels: str, values: str) -> list[tuple[str, str]] | None:
+    """A members cell and its counts cell, each possibly holding several joined by spaces
+    (`기술(예비) 시장(예비)` | `3 66`): the pairs, or None when they do not pair up as counts."""
+    names, counts = strip_markup(labels).split(), strip_markup(values).split()
+    if len(names) > 1 and len(names) == len(counts):
+        pairs = list(zip(names, counts))
+    else:
+        pairs = [(strip_markup(labels), strip_markup(values))]
+    if not all(n and parse_value(n).number is None and parse_value(c).number is not None for n, c in pairs):
+        return None
+    return pairs
+
+
+def _composition(report: Report, table: Table) -> list[dict]:
+    """A headerless list of groups and their members: `A | 10 | 선도 | 10`, `B | 26 | 기술(예비) | 6`,
+    `  |    | 시장(예비) | 20` (or the members of a group joined in one cell: `기술(예비) 시장(예비) | 3 66`).
+    Each group's count (level 0) and its members' counts (level 1, in the group's count column)."""
+    if table.header or len(table.data) < 2:
+        return []
+    rows, group, joined = [], None, False
+    for row in table.data:
+        cells = [c for c in row.cells]
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if len(cells) != 4:
+            return []
+        label, count = strip_markup(cells[0]), cells[1]
+        members = _split_joined(cells[2], cells[3])
+        if members is None:
+            return []
+        if label:
+            total = parse_value(count)
+            if parse_value(label).number is not None or total.number is None:
+                return []
+            group = (row, squash(label), total)
+            rows.append((row, group[1], 0, None, None, 2, count))
+        elif group is None or count.strip():
+            return []
+        joined = joined or len(members) > 1 or not label
+        for k, (name, value) in enumerate(members):
+            rows.append((row, squash(name), 1, group[0].line_no, group[1], 4 if len(members) == 1 else f"4.{k + 1}", value))
+    if not joined:
+        return []  # every group a single member on its own line: a two-column list, no composition
+    out = []
+    for row, label, level, parent, group_label, cell, printed in rows:
+        value = parse_value(printed)
+        out.append({
+            "report_id": report.report_id,
+            "row_id": f"t{table.table_no}:L{row.line_no}:c{cell}",
+            "source_line": row.line_no,
+            "table_no": table.table_no,
+            "table_shape": COMPOSITION,
+            "row_label": label or None,
+            "group_label": group_label,
+            "row_level": level,
+            "parent_line": parent,
+            "block_no": 1,
+            "block_label": None,
+            "column_no": 1,  # members count in their group's count column
+            "column_label": None,
+            "measure": COUNT,
+            "period": None,
+            "period_role": None,
+            "value_printed": strip_markup(printed),
+            "value_flag": None,
+            "amount": value.number,
+            "printed_scale": value.scale,
+            "unit": value.unit or (table.units[0] if table.units else None),
+            "line_text": row.raw_text,
+        })
+    return out
+
+
 def extract(report: Report) -> list[dict]:
     words = _settings(report)
     if not words:
@@ -229,16 +330,13 @@ def extract(report: Report) -> list[dict]:
     report_year = report_fiscal_year(report)
     rows: list[dict] = []
     for table in report.tables:
-        columns = _columns(table)
-        if not columns:
+        found = _layout(table, words)
+        if not found:
+            rows += _composition(report, table)
             continue
-        blocks, labels = columns
-        shape = _shape(blocks, labels, words)
-        if not shape:
-            continue
-        kind, measures = shape
+        blocks, labels, kind, measures, data = found
         width = len(labels)
-        placed = (_growth_rows if kind == GROWTH else _breakdown_rows)(table, width, words)
+        placed = (_growth_rows if kind == GROWTH else _breakdown_rows)(data, width, words)
         numbers = _block_numbers(blocks)
         years = [_year_token(label) if m == LEVEL else None for label, m in zip(labels, measures)]
         for row, label, level, parent, group in placed:

@@ -109,3 +109,47 @@ def test_growth_table_levels_and_rate_per_block():
 
 def test_a_family_without_the_entry_reads_none():
     assert extract(report_from(BREAKDOWN, family="agency_status_report")) == []
+
+
+# its lines 401-408: the company-size breakdown printed inside the industry profile layout table
+# (the row above it flattens the same block into one row: not read)
+INSIDE_LAYOUT = (
+    "미래신산업명\t디지털헬스 데이터 분석·활용\t\t\t\t\t\t\t\n"
+    "산업정의\t■ 디지털헬스케어 빅데이터의 분석·활용\t\t\t\t\t\t\t\n"
+    "기업군 형성정도\t■ (앵커기업) 더****, 미****, 리**** 등\t\t기업군\t기업수\t기업 비중\t대기업\t2\t0.2\n"
+    "기업군\t기업수\t기업 비중\t평균 매출액\t부설 연구소 비중\t3년 평균 R&D 투자율\t3년 평균 매출 증가율\t3년 평균 고용 증가율\t\n"
+    "대기업\t2\t0.2\t733,765.6\t1.0\t2.6\t12.0\t0.3\t\n"
+    "중견기업\t8\t0.9\t325,651.1\t0.8\t5.3\t14.6\t34.3\t\n"
+    "중소기업\t834\t98.8\t2,574.4\t0.3\t185.0\t53.9\t△35.0\t\n"
+    "총계\t844\t100\t9,332.9\t0.3\t182.1\t52.8\t△32.2\t"
+)
+
+
+def test_a_breakdown_printed_inside_a_layout_table_is_read_from_its_own_header_row():
+    rows = extract(report_from(INSIDE_LAYOUT))
+    lines = by_line(rows)
+    assert sorted(lines) == [5, 6, 7, 8]
+    assert [(lines[n][0]["row_label"], lines[n][0]["row_level"], lines[n][0]["parent_line"]) for n in (5, 8)] == [
+        ("대기업", 1, 8), ("총계", 0, None)]
+    assert [(r["column_label"], r["measure"], r["value_printed"]) for r in lines[7][:2]] == [
+        ("기업수", "count", "834"), ("기업비중", "share", "98.8")]
+
+
+# its lines 1179-1181 (members joined in one cell) and 3959-3963 (one member per line)
+JOINED = "A\t10\t선도\t10\nB\t69\t기술(예비) 시장(예비)\t3 66\nC\t104\t기술혁신 시장촉진\t6 87"
+LINED = "A\t2\t선도\t2\nB\t26\t기술(예비)\t6\n\t\t시장(예비)\t20\nC\t35\t기술혁신\t14\n\t\t시장혁신\t21"
+
+
+def test_a_composition_list_gives_each_group_and_its_members():
+    joined = [(r["row_label"], r["group_label"], r["row_level"], r["parent_line"], r["value_printed"])
+              for r in extract(report_from(JOINED))]
+    assert joined == [("A", None, 0, None, "10"), ("선도", "A", 1, 1, "10"),
+                      ("B", None, 0, None, "69"), ("기술(예비)", "B", 1, 2, "3"), ("시장(예비)", "B", 1, 2, "66"),
+                      ("C", None, 0, None, "104"), ("기술혁신", "C", 1, 3, "6"), ("시장촉진", "C", 1, 3, "87")]
+    lined = [(r["row_label"], r["row_level"], r["parent_line"], r["row_id"]) for r in extract(report_from(LINED))]
+    assert lined[2:5] == [("B", 0, None, "t1:L2:c2"), ("기술(예비)", 1, 2, "t1:L2:c4"), ("시장(예비)", 1, 2, "t1:L3:c4")]
+    assert {r["table_shape"] for r in extract(report_from(LINED))} == {"composition"}
+
+
+def test_a_two_column_list_is_no_composition():
+    assert extract(report_from("A\t10\t선도\t10\nB\t3\t기술\t3")) == []

@@ -1,5 +1,6 @@
 """Identities of statistics tables by group (rec_group_statistics, docs/report-families.md 4.8, 6.8) on the
-bundled plan and mutated copies, one rule per test: a count against its parts, a share against count /
+bundled plan and mutated copies, one rule per test: a count against its parts (also a group of a composition
+list against its members), a share against count /
 total at 2 decimals, the parts' shares against their group's, a weighted group mean, a group maximum,
 and a CAGR at 2 decimals (a truncated one in a half-up table is a WARN, one beyond both an ERROR)."""
 
@@ -24,6 +25,8 @@ MUTATIONS = {
     "gs-max": (PLAN, [(MILK, MILK.replace("477.69", "478.69"), 0)]),
     "gs-cagr-truncated": (PLAN, [(FIRMS, FIRMS.replace("8.48", "8.47"), 0)]),
     "gs-cagr-wrong": (PLAN, [(FIRMS, FIRMS.replace("8.48", "8.58"), 0)]),
+    # 천연물바이오소재 1단계 list (body): B 26 = 기술(예비) 6 + 시장(예비) 20 -> 7
+    "gs-members": (PLAN, [("B\t26\t기술(예비)\t6\n", "B\t26\t기술(예비)\t7\n", 0)]),
 }
 
 
@@ -53,9 +56,9 @@ def test_bundled_plan_checks_every_identity(warehouse):
     for row in rows:
         kinds[row[1]] = kinds.get(row[1], 0) + 1
     assert kinds == {
-        "count_equals_sum_of_parts": 98,
-        "share_equals_count_over_total": 48,
-        "shares_sum_to_total": 12,
+        "count_equals_sum_of_parts": 112,
+        "share_equals_count_over_total": 54,
+        "shares_sum_to_total": 14,
         "mean_equals_weighted_mean_of_parts": 20,
         "min_equals_least_of_parts": 20,
         "max_equals_greatest_of_parts": 20,
@@ -101,3 +104,8 @@ def test_a_growth_rate_beyond_both_roundings_is_an_error(warehouse):
     (only,) = new_findings(warehouse, "gs-cagr-wrong")
     assert (only[0], only[6]) == ("growth_rate_equals_cagr", "ERROR")
     assert only[7] == "printed 8.58; levels 231 -> 347 over 5 years: 8.4785% is 8.48 rounded half-up, 8.47 truncated"
+
+
+def test_a_group_of_a_composition_list_is_the_sum_of_its_members(warehouse):
+    (only,) = new_findings(warehouse, "gs-members")
+    assert (only[0], only[1], only[2], float(only[3]), float(only[4])) == ("count_equals_sum_of_parts", "B", "count", 27.0, 26.0)

@@ -70,7 +70,7 @@
      'scope': "'group statistics ' || table_shape || coalesce(': ' || group_label, '')",
      'row_label': 'row_label',
      'parent_row_id': 'null',
-     'column_label': "concat_ws(' ', block_label, column_label)",
+     'column_label': "nullif(concat_ws(' ', block_label, column_label), '')",
      'measure': 'measure'},
 ] -%}
 

@@ -1,7 +1,7 @@
 {#-
   Identities of statistics tables by group (docs/report-families.md 4.8, 6.8):
   - count_equals_sum_of_parts: a total's (or group's) count, or a yearly level, = Σ its parts in that
-    column; counts exact, amounts printed in a money unit (백억원) within ⌈n/2⌉ printed units;
+    column (a composition list: a group's count = Σ its members'); counts exact, amounts printed in a money unit (백억원) within ⌈n/2⌉ printed units;
   - share_equals_count_over_total: a share (비중) = the count beside it / the total row's count × 100
     at its printed decimals, under the table's rounding convention (printed_rate_checks);
   - shares_sum_to_total: the parts' shares add up to their parent's share (100 for a total row that
@@ -44,7 +44,7 @@ sums as (
         parent.table_no,
         parent.row_id,
         parent.row_label,
-        parent.column_label as measure_name,
+        coalesce(parent.column_label, parent.measure) as measure_name,
         parent.source_line,
         string_agg(cast(child.source_line as varchar), ',' order by child.source_line) as other_lines,
         'count_equals_sum_of_parts' as identity_name,
@@ -64,8 +64,11 @@ sums as (
             and parent.table_no = child.table_no
             and parent.source_line = child.parent_line
             and parent.column_no = child.column_no
+            and parent.row_level + 1 = child.row_level
     where parent.measure in ('count', 'level')
-    group by parent.report_id, parent.table_no, parent.row_id, parent.row_label, parent.column_label, parent.source_line
+    group by
+        parent.report_id, parent.table_no, parent.row_id, parent.row_label, parent.column_label, parent.measure,
+        parent.source_line
 ),
 
 share_source as (
@@ -108,7 +111,7 @@ share_sums as (
         parent.table_no,
         parent.row_id,
         parent.row_label,
-        parent.column_label as measure_name,
+        coalesce(parent.column_label, parent.measure) as measure_name,
         parent.source_line,
         string_agg(cast(child.source_line as varchar), ',' order by child.source_line) as other_lines,
         'shares_sum_to_total' as identity_name,
@@ -126,8 +129,11 @@ share_sums as (
             and parent.table_no = child.table_no
             and parent.source_line = child.parent_line
             and parent.column_no = child.column_no
+            and parent.row_level + 1 = child.row_level
     where parent.measure = 'share' and child.amount is not null
-    group by parent.report_id, parent.table_no, parent.row_id, parent.row_label, parent.column_label, parent.source_line
+    group by
+        parent.report_id, parent.table_no, parent.row_id, parent.row_label, parent.column_label, parent.measure,
+        parent.source_line
 ),
 
 -- statistics of a block with its own count column: each part with its count in that block
@@ -153,6 +159,7 @@ weighted as (
             and parent.table_no = child.table_no
             and parent.source_line = child.parent_line
             and parent.column_no = child.column_no
+            and parent.row_level + 1 = child.row_level
     inner join counts as weight
         on
             child.report_id = weight.report_id
