@@ -35,7 +35,7 @@ from .reader import Report, Row, Table
 from .target_settings import _filled_right, _year_token
 from .values import parse_value, squash, strip_markup
 
-BREAKDOWN, GROWTH, COMPOSITION = "breakdown", "growth", "composition"
+BREAKDOWN, GROWTH, COMPOSITION, SHARE_ROWS = "breakdown", "growth", "composition", "share_rows"
 COUNT, SHARE, LEVEL, GROWTH_RATE = "count", "share", "level", "growth_rate"
 
 COLUMNS = {
@@ -43,7 +43,7 @@ COLUMNS = {
     "row_id": "VARCHAR",  # t<table>:L<line>:c<cell>
     "source_line": "INTEGER",
     "table_no": "INTEGER",
-    "table_shape": "VARCHAR",  # breakdown | growth | composition
+    "table_shape": "VARCHAR",  # breakdown | growth | composition | share_rows
     "row_label": "VARCHAR",
     "group_label": "VARCHAR",  # growth: the filled-down group (강원, 전국); breakdown: null
     "row_level": "INTEGER",  # 0 the total row, 1 its parts, 2 members of a part
@@ -64,6 +64,8 @@ COLUMNS = {
 }
 
 _PAREN = re.compile(r"\(([^()]*)\)")
+_COUNT = re.compile(r"^(?P<label>.*?)\s*(?P<count>\d[\d,]*)\s*개$")  # `63개`, `기술혁신형 6개`
+_COUNT_SHARE = re.compile(r"^(?P<count>\d[\d,]*)\s*개\s*\(\s*(?P<share>\d+(?:\.\d+)?)\s*%\s*\)$")  # `4개 (1.6%)`
 _NOT_UNIT = re.compile(r"\d|'")
 
 
@@ -323,6 +325,97 @@ def _composition(report: Report, table: Table) -> list[dict]:
     return out
 
 
+def _count_cell(cell: str) -> tuple[str, str] | None:
+    """(member label, printed count) of a count cell (`63개`, `기술혁신형 6개`); None for anything else."""
+    match = _COUNT.match(strip_markup(cell))
+    return (squash(match["label"]), match["count"]) if match else None
+
+
+def _is_share(cell: str) -> bool:
+    value = parse_value(cell)
+    return value.number is not None and value.unit == "%"
+
+
+def _share_rows(report: Report, table: Table, words: dict) -> list[dict]:
+    """Rows of counts each followed by a row of their shares (`분석모수 | 개수 | 63개 | 1개 | 27개` then
+    `310개 | 비중 | 20.3% | 0.3% | 8.7%`), told by the count and share words of their label cells; the base
+    of the shares is the count printed among the label cells (`310개`). Cells printing a count with its
+    share (`4개 (1.6%)`) pair within themselves. A table printing no base is not read."""
+    def labels(row: Row) -> list[str]:
+        """The label cells: the first cell (it may print the base), then cells up to the first figure."""
+        out = list(row.cells[:1])
+        for cell in row.cells[1:]:
+            if _is_share(cell) or (_count_cell(cell) and not _COUNT.match(strip_markup(cell))["label"]):
+                break
+            out.append(cell)
+        return out
+
+    base, pairs = None, []
+    data = table.data
+    for upper, lower in zip(data, data[1:]):
+        counts_at, shares_at = labels(upper), labels(lower)
+        measures = {_measure(c, words) for c in counts_at if c.strip()}, {_measure(c, words) for c in shares_at if c.strip()}
+        if COUNT not in measures[0] or SHARE not in measures[1]:
+            continue
+        for cell in counts_at + shares_at:
+            match = _COUNT.match(strip_markup(cell))
+            if base is None and match and not match["label"]:
+                base = (upper if cell in counts_at else lower, cell, (counts_at + shares_at).index(cell) % max(len(counts_at), 1))
+        pairs.append((upper, lower, squash(next((c for c in counts_at if c.strip() and not _COUNT.match(strip_markup(c))), ""))))
+    if base is None or not pairs:
+        return []
+    base_row, base_cell, _ = base
+    base_value = parse_value(base_cell)
+    base_position = base_row.cells.index(base_cell)
+    out = [_figure_row(report, table, base_row, f"c{base_position + 1}", pairs[0][2] or None, 0, None, 0, base_position + 1,
+                       COUNT, base_cell, base_value)]
+    for block, (upper, lower, row_label) in enumerate(pairs, start=1):
+        for position, cell in enumerate(lower.cells):
+            joined = _COUNT_SHARE.match(strip_markup(cell))
+            if joined:
+                figures = [(lower, f"c{position + 1}:count", COUNT, f"{joined['count']}개"),
+                           (lower, f"c{position + 1}:share", SHARE, f"{joined['share']}%")]
+                label = row_label
+            elif _is_share(cell) and position < len(upper.cells) and _count_cell(upper.cells[position]):
+                member, count = _count_cell(upper.cells[position])
+                figures = [(upper, f"c{position + 1}", COUNT, f"{count}개"), (lower, f"c{position + 1}", SHARE, cell)]
+                label = member or row_label
+            else:
+                continue
+            for row, cell_id, measure, printed in figures:
+                out.append(_figure_row(report, table, row, cell_id, label or None, 1, base_row.line_no, block,
+                                       position + 1, measure, printed, parse_value(printed)))
+    return out
+
+
+def _figure_row(report: Report, table: Table, row: Row, cell_id: str, label: str | None, level: int,
+                parent: int | None, block: int, column: int, measure: str, printed: str, value) -> dict:
+    return {
+        "report_id": report.report_id,
+        "row_id": f"t{table.table_no}:L{row.line_no}:{cell_id}",
+        "source_line": row.line_no,
+        "table_no": table.table_no,
+        "table_shape": SHARE_ROWS,
+        "row_label": label,
+        "group_label": None,
+        "row_level": level,
+        "parent_line": parent,
+        "block_no": block,
+        "block_label": None,
+        "column_no": column,
+        "column_label": None,
+        "measure": measure,
+        "period": None,
+        "period_role": None,
+        "value_printed": strip_markup(printed),
+        "value_flag": None,
+        "amount": value.number,
+        "printed_scale": value.scale,
+        "unit": "%" if measure == SHARE else value.unit,
+        "line_text": row.raw_text,
+    }
+
+
 def extract(report: Report) -> list[dict]:
     words = _settings(report)
     if not words:
@@ -332,7 +425,7 @@ def extract(report: Report) -> list[dict]:
     for table in report.tables:
         found = _layout(table, words)
         if not found:
-            rows += _composition(report, table)
+            rows += _composition(report, table) or _share_rows(report, table, words)
             continue
         blocks, labels, kind, measures, data = found
         width = len(labels)

@@ -153,3 +153,53 @@ def test_a_composition_list_gives_each_group_and_its_members():
 
 def test_a_two_column_list_is_no_composition():
     assert extract(report_from("A\t10\t선도\t10\nB\t3\t기술\t3")) == []
+
+
+# its lines 754-758 (summary ③ 기준 확정, the base in the share row's label cell) and 4242-4247 (body, the
+# base in the count row's, the last shares printed with their counts)
+SHARE_ROWS = (
+    "구분\t지역대표기업군\tA기업군\tB기업군\tC기업군\n"
+    "분석모수\t개수\t63개\t1개\t27개\n"
+    "310개\t비중\t20.3%\t0.3%\t8.7%\n"
+    "세부 유형화\t개수\t63개\t1개\t6개\n"
+    "\t비중\t20.3%\t0.3%\t17.30%"
+)
+SHARES_IN_CELLS = (
+    "구분\t지역대표기업군\t\t\t\t\t\n"
+    "\t분석모수\t개수\tA기업군\tB기업군\tC기업군\t\n"
+    "246개\t개수\t61개\t-\t24개\t37개\t\n"
+    "\t비중\t24.8%\t-\t9.8%\t15.0%\t\n"
+    "세부 유형화\t개수\t61개\t기술-시장 선도형\t기술선도(예비)\t기술혁신형\t시장추진형\n"
+    "\t비중\t24.8%\t-\t4개 (1.6%)\t20개 (8.1%)\t7개 (2.8%)"
+)
+
+
+def pairs(rows):
+    out = {}
+    for r in rows:
+        if r["row_level"]:
+            out.setdefault((r["block_no"], r["column_no"]), {})[r["measure"]] = r["value_printed"]
+    return out
+
+
+def test_share_rows_pair_each_count_with_the_share_below_it():
+    rows = extract(report_from(SHARE_ROWS))
+    (base,) = [r for r in rows if r["row_level"] == 0]
+    assert (base["value_printed"], base["amount"], base["source_line"]) == ("310개", Decimal("310"), 3)
+    assert pairs(rows) == {(1, 3): {"count": "63개", "share": "20.3%"}, (1, 4): {"count": "1개", "share": "0.3%"},
+                           (1, 5): {"count": "27개", "share": "8.7%"}, (2, 3): {"count": "63개", "share": "20.3%"},
+                           (2, 4): {"count": "1개", "share": "0.3%"}, (2, 5): {"count": "6개", "share": "17.30%"}}
+    assert {r["parent_line"] for r in rows if r["row_level"]} == {3}
+
+
+def test_a_cell_printing_a_count_with_its_share_pairs_within_itself():
+    rows = extract(report_from(SHARES_IN_CELLS))
+    assert [r["value_printed"] for r in rows if r["row_level"] == 0] == ["246개"]
+    found = pairs(rows)
+    assert found[(2, 5)] == {"count": "4개", "share": "1.6%"} and found[(2, 7)] == {"count": "7개", "share": "2.8%"}
+    assert (1, 4) not in found  # `-` under `-`: no pair
+    assert len(found) == 7
+
+
+def test_share_rows_without_a_printed_base_are_not_read():
+    assert extract(report_from(SHARE_ROWS.replace("310개\t", "\t"))) == []

@@ -25,6 +25,8 @@ MUTATIONS = {
     "gs-max": (PLAN, [(MILK, MILK.replace("477.69", "478.69"), 0)]),
     "gs-cagr-truncated": (PLAN, [(FIRMS, FIRMS.replace("8.48", "8.47"), 0)]),
     "gs-cagr-wrong": (PLAN, [(FIRMS, FIRMS.replace("8.48", "8.58"), 0)]),
+    # 세라믹 ③ 기준 확정 (body): `4개 (1.6%)` -> `5개 (1.6%)` (5 / 246 = 2.03%)
+    "gs-pair": (PLAN, [("4개 (1.6%)", "5개 (1.6%)", 0)]),
     # 천연물바이오소재 1단계 list (body): B 26 = 기술(예비) 6 + 시장(예비) 20 -> 7
     "gs-members": (PLAN, [("B\t26\t기술(예비)\t6\n", "B\t26\t기술(예비)\t7\n", 0)]),
 }
@@ -57,7 +59,7 @@ def test_bundled_plan_checks_every_identity(warehouse):
         kinds[row[1]] = kinds.get(row[1], 0) + 1
     assert kinds == {
         "count_equals_sum_of_parts": 112,
-        "share_equals_count_over_total": 54,
+        "share_equals_count_over_total": 80,
         "shares_sum_to_total": 14,
         "mean_equals_weighted_mean_of_parts": 20,
         "min_equals_least_of_parts": 20,
@@ -109,3 +111,9 @@ def test_a_growth_rate_beyond_both_roundings_is_an_error(warehouse):
 def test_a_group_of_a_composition_list_is_the_sum_of_its_members(warehouse):
     (only,) = new_findings(warehouse, "gs-members")
     assert (only[0], only[1], only[2], float(only[3]), float(only[4])) == ("count_equals_sum_of_parts", "B", "count", 27.0, 26.0)
+
+
+def test_a_share_row_is_of_the_base_its_table_prints(warehouse):
+    (only,) = new_findings(warehouse, "gs-pair")
+    assert (only[0], only[3], only[4], only[5], only[6]) == (
+        "share_equals_count_over_total", Decimal("2.0"), Decimal("1.6"), "half_up", "ERROR")

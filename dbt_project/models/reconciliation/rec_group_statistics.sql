@@ -3,7 +3,9 @@
   - count_equals_sum_of_parts: a total's (or group's) count, or a yearly level, = Σ its parts in that
     column (a composition list: a group's count = Σ its members'); counts exact, amounts printed in a money unit (백억원) within ⌈n/2⌉ printed units;
   - share_equals_count_over_total: a share (비중) = the count beside it / the total row's count × 100
-    at its printed decimals, under the table's rounding convention (printed_rate_checks);
+    at its printed decimals, under the table's rounding convention (printed_rate_checks); in a table of
+    count rows each followed by a share row, the share under a count (or printed with it) = that count
+    / the base the table prints (분석모수) × 100;
   - shares_sum_to_total: the parts' shares add up to their parent's share (100 for a total row that
     prints none), within the rounding of the parts;
   - mean_equals_weighted_mean_of_parts: a group's mean = its parts' means weighted by the block's count
@@ -65,7 +67,7 @@ sums as (
             and parent.source_line = child.parent_line
             and parent.column_no = child.column_no
             and parent.row_level + 1 = child.row_level
-    where parent.measure in ('count', 'level')
+    where parent.measure in ('count', 'level') and parent.table_shape <> 'share_rows'
     group by
         parent.report_id, parent.table_no, parent.row_id, parent.row_label, parent.column_label, parent.measure,
         parent.source_line
@@ -98,7 +100,41 @@ share_source as (
             and part_share.table_no = total_count.table_no
             and part_count.column_no = total_count.column_no
             and total_count.row_level = 0
-    where part_share.measure = 'share' and part_share.amount is not null and part_share.row_level > 0
+    where
+        part_share.table_shape = 'breakdown'
+        and part_share.measure = 'share'
+        and part_share.amount is not null
+        and part_share.row_level > 0
+    union all
+    -- a row of shares under its row of counts (or a cell printing both): of the base the table prints
+    select
+        part_share.report_id,
+        part_share.table_no,
+        part_share.row_id,
+        part_share.row_label,
+        part_share.measure as measure_name,
+        part_share.source_line,
+        part_count.source_line || ',' || base.source_line as other_lines,
+        part_count.amount as numerator,
+        base.amount as denominator,
+        part_share.amount as printed,
+        part_share.printed_scale as scale,
+        part_share.unit
+    from figures as part_share
+    inner join figures as part_count
+        on
+            part_share.report_id = part_count.report_id
+            and part_share.table_no = part_count.table_no
+            and part_share.block_no = part_count.block_no
+            and part_share.column_no = part_count.column_no
+            and part_count.measure = 'count'
+    inner join figures as base
+        on
+            part_share.report_id = base.report_id
+            and part_share.table_no = base.table_no
+            and part_share.parent_line = base.source_line
+            and base.row_level = 0
+    where part_share.table_shape = 'share_rows' and part_share.measure = 'share'
 ),
 
 shares as (
