@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from dataclasses import dataclass
 
 from .budget_plan import report_fiscal_year
 from .extractors import Extractor
@@ -77,6 +78,7 @@ def _words(entry: str) -> dict:
         "totals": {squash(w).casefold() for w in data.get("total_labels") or ()},
         "measures": measures,
         "growth": tuple(squash(w) for w in data.get("growth_columns") or ()),
+        "base_words": tuple(squash(w) for w in data.get("share_base_words") or ()),
     }
 
 
@@ -336,11 +338,13 @@ def _is_share(cell: str) -> bool:
     return value.number is not None and value.unit == "%"
 
 
-def _share_rows(report: Report, table: Table, words: dict) -> list[dict]:
+def _share_rows(report: Report, table: Table, words: dict, after: int = 0) -> list[dict]:
     """Rows of counts each followed by a row of their shares (`분석모수 | 개수 | 63개 | 1개 | 27개` then
     `310개 | 비중 | 20.3% | 0.3% | 8.7%`), told by the count and share words of their label cells; the base
-    of the shares is the count printed among the label cells (`310개`). Cells printing a count with its
-    share (`4개 (1.6%)`) pair within themselves. A table printing no base is not read."""
+    of the shares is the count printed among the label cells (`310개`), else the nearest line above the
+    table, after line `after` (the previous such table), that names the population with one of the
+    profile's `share_base_words` (`■ 혁신성 지수: 310개 기업 대상 …`). Cells printing a count with its
+    share (`4개 (1.6%)`) pair within themselves. A table with no base is not read."""
     def labels(row: Row) -> list[str]:
         """The label cells: the first cell (it may print the base), then cells up to the first figure."""
         out = list(row.cells[:1])
@@ -362,13 +366,23 @@ def _share_rows(report: Report, table: Table, words: dict) -> list[dict]:
             if base is None and match and not match["label"]:
                 base = (upper if cell in counts_at else lower, cell, (counts_at + shares_at).index(cell) % max(len(counts_at), 1))
         pairs.append((upper, lower, squash(next((c for c in counts_at if c.strip() and not _COUNT.match(strip_markup(c))), ""))))
-    if base is None or not pairs:
+    if not pairs:
         return []
-    base_row, base_cell, _ = base
-    base_value = parse_value(base_cell)
-    base_position = base_row.cells.index(base_cell)
-    out = [_figure_row(report, table, base_row, f"c{base_position + 1}", pairs[0][2] or None, 0, None, 0, base_position + 1,
-                       COUNT, base_cell, base_value)]
+    if base is not None:
+        base_row, base_cell, _ = base
+        base_position = base_row.cells.index(base_cell)
+        out = [_figure_row(report, table, base_row, f"c{base_position + 1}", pairs[0][2] or None, 0, None, 0,
+                           base_position + 1, COUNT, base_cell, parse_value(base_cell))]
+        base_line = base_row.line_no
+    else:
+        named = _named_base(report, table, words, after)
+        if named is None:
+            return []
+        base_line, word, printed = named
+        line = Row(line_no=base_line, cells=[report.lines[base_line - 1]], bold=[False],
+                   raw_text=report.lines[base_line - 1])
+        out = [_figure_row(report, table, line, "base", word, 0, None, 0, 0, COUNT, printed, parse_value(printed))]
+    base_row = _BaseLine(base_line)
     for block, (upper, lower, row_label) in enumerate(pairs, start=1):
         for position, cell in enumerate(lower.cells):
             joined = _COUNT_SHARE.match(strip_markup(cell))
@@ -386,6 +400,30 @@ def _share_rows(report: Report, table: Table, words: dict) -> list[dict]:
                 out.append(_figure_row(report, table, row, cell_id, label or None, 1, base_row.line_no, block,
                                        position + 1, measure, printed, parse_value(printed)))
     return out
+
+
+@dataclass(frozen=True)
+class _BaseLine:
+    line_no: int
+
+
+_NAMED_BASE = re.compile(r"(\d[\d,]*)\s*개")
+
+
+def _named_base(report: Report, table: Table, words: dict, after: int) -> tuple[int, str, str] | None:
+    """(line, base word, printed count) of the nearest line above the table, after line `after`, that names
+    a population with a base word and a count (`혁신성 지수: 310개 기업`)."""
+    for number in range(table.first_line - 1, after, -1):
+        text = strip_markup(report.lines[number - 1])
+        key = squash(text)
+        word = next((w for w in words["base_words"] if w in key), None)
+        if word is None:
+            continue
+        at = key.index(word) + len(word)
+        match = _NAMED_BASE.search(key[at:])
+        if match:
+            return number, word, f"{match[1]}개"
+    return None
 
 
 def _figure_row(report: Report, table: Table, row: Row, cell_id: str, label: str | None, level: int,
@@ -422,10 +460,15 @@ def extract(report: Report) -> list[dict]:
         return []
     report_year = report_fiscal_year(report)
     rows: list[dict] = []
+    after_share_table = 0  # a share-rows table's base named in prose is looked for after the previous one
     for table in report.tables:
         found = _layout(table, words)
         if not found:
-            rows += _composition(report, table) or _share_rows(report, table, words)
+            composition = _composition(report, table)
+            shares = [] if composition else _share_rows(report, table, words, after_share_table)
+            if shares:
+                after_share_table = table.last_line
+            rows += composition + shares
             continue
         blocks, labels, kind, measures, data = found
         width = len(labels)

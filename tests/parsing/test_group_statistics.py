@@ -203,3 +203,12 @@ def test_a_cell_printing_a_count_with_its_share_pairs_within_itself():
 
 def test_share_rows_without_a_printed_base_are_not_read():
     assert extract(report_from(SHARE_ROWS.replace("310개\t", "\t"))) == []
+
+
+def test_share_rows_without_a_base_take_the_population_named_above_them():
+    text = "■ 혁신성 지수: 310개 기업 대상 지수 산출\n\n[천연물바이오소재 산업 지역 대표기업 유형화 결과]\n\n" + SHARE_ROWS.replace(
+        "310개\t", "\t")
+    rows = extract(report_from(text))
+    (base,) = [r for r in rows if r["row_level"] == 0]
+    assert (base["source_line"], base["row_label"], base["value_printed"], base["row_id"]) == (1, "혁신성지수", "310개", "t1:L1:base")
+    assert {r["parent_line"] for r in rows if r["row_level"]} == {1} and len(pairs(rows)) == 6

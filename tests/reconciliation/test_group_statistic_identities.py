@@ -59,7 +59,7 @@ def test_bundled_plan_checks_every_identity(warehouse):
         kinds[row[1]] = kinds.get(row[1], 0) + 1
     assert kinds == {
         "count_equals_sum_of_parts": 112,
-        "share_equals_count_over_total": 80,
+        "share_equals_count_over_total": 92,
         "shares_sum_to_total": 14,
         "mean_equals_weighted_mean_of_parts": 20,
         "min_equals_least_of_parts": 20,
