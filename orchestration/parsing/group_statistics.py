@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
 
 from .budget_plan import report_fiscal_year
 from .extractors import Extractor
@@ -358,18 +357,18 @@ def _share_rows(report: Report, table: Table, words: dict, after: int = 0) -> li
     data = table.data
     for upper, lower in zip(data, data[1:]):
         counts_at, shares_at = labels(upper), labels(lower)
-        measures = {_measure(c, words) for c in counts_at if c.strip()}, {_measure(c, words) for c in shares_at if c.strip()}
-        if COUNT not in measures[0] or SHARE not in measures[1]:
+        if COUNT not in {_measure(c, words) for c in counts_at if c.strip()} or \
+                SHARE not in {_measure(c, words) for c in shares_at if c.strip()}:
             continue
         for cell in counts_at + shares_at:
             match = _COUNT.match(strip_markup(cell))
             if base is None and match and not match["label"]:
-                base = (upper if cell in counts_at else lower, cell, (counts_at + shares_at).index(cell) % max(len(counts_at), 1))
+                base = (upper if cell in counts_at else lower, cell)
         pairs.append((upper, lower, squash(next((c for c in counts_at if c.strip() and not _COUNT.match(strip_markup(c))), ""))))
     if not pairs:
         return []
     if base is not None:
-        base_row, base_cell, _ = base
+        base_row, base_cell = base
         base_position = base_row.cells.index(base_cell)
         out = [_figure_row(report, table, base_row, f"c{base_position + 1}", pairs[0][2] or None, 0, None, 0,
                            base_position + 1, COUNT, base_cell, parse_value(base_cell))]
@@ -382,7 +381,6 @@ def _share_rows(report: Report, table: Table, words: dict, after: int = 0) -> li
         line = Row(line_no=base_line, cells=[report.lines[base_line - 1]], bold=[False],
                    raw_text=report.lines[base_line - 1])
         out = [_figure_row(report, table, line, "base", word, 0, None, 0, 0, COUNT, printed, parse_value(printed))]
-    base_row = _BaseLine(base_line)
     for block, (upper, lower, row_label) in enumerate(pairs, start=1):
         for position, cell in enumerate(lower.cells):
             joined = _COUNT_SHARE.match(strip_markup(cell))
@@ -397,14 +395,9 @@ def _share_rows(report: Report, table: Table, words: dict, after: int = 0) -> li
             else:
                 continue
             for row, cell_id, measure, printed in figures:
-                out.append(_figure_row(report, table, row, cell_id, label or None, 1, base_row.line_no, block,
+                out.append(_figure_row(report, table, row, cell_id, label or None, 1, base_line, block,
                                        position + 1, measure, printed, parse_value(printed)))
     return out
-
-
-@dataclass(frozen=True)
-class _BaseLine:
-    line_no: int
 
 
 _NAMED_BASE = re.compile(r"(\d[\d,]*)\s*개")
