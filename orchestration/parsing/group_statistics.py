@@ -61,12 +61,15 @@ COLUMNS = {
     "printed_scale": "INTEGER",
     "unit": "VARCHAR",
     "line_text": "VARCHAR",
+    "printed_in": "VARCHAR",  # table | prose (a growth rate the sentence above its table restates)
 }
 
 _PAREN = re.compile(r"\(([^()]*)\)")
 _COUNT = re.compile(r"^(?P<label>.*?)\s*(?P<count>\d[\d,]*)\s*개$")  # `63개`, `기술혁신형 6개`
 _COUNT_SHARE = re.compile(r"^(?P<count>\d[\d,]*)\s*개\s*\(\s*(?P<share>\d+(?:\.\d+)?)\s*%\s*\)$")  # `4개 (1.6%)`
 _NOT_UNIT = re.compile(r"\d|'")
+# `사업체수(8.48%↑)`, `사업체수 (15.68%↑)`, `생산액+매출액(4.34%↑)` in the sentence above a growth table
+_PROSE_RATE = re.compile(r"(?P<word>[^\s,()]+)\s*\(\s*(?P<rate>\d+(?:\.\d+)?)\s*%\s*(?P<arrow>[↑↓])\s*\)")
 
 
 @functools.cache
@@ -322,6 +325,7 @@ def _composition(report: Report, table: Table) -> list[dict]:
             "printed_scale": value.scale,
             "unit": value.unit or (table.units[0] if table.units else None),
             "line_text": row.raw_text,
+            "printed_in": "table",
         })
     return out
 
@@ -444,6 +448,7 @@ def _figure_row(report: Report, table: Table, row: Row, cell_id: str, label: str
         "printed_scale": value.scale,
         "unit": "%" if measure == SHARE else value.unit,
         "line_text": row.raw_text,
+        "printed_in": "table",
     }
 
 
@@ -454,7 +459,9 @@ def extract(report: Report) -> list[dict]:
     report_year = report_fiscal_year(report)
     rows: list[dict] = []
     after_share_table = 0  # a share-rows table's base named in prose is looked for after the previous one
+    previous_end = 0  # the sentences restating a growth table's rates are those after the previous table
     for table in report.tables:
+        after, previous_end = previous_end, table.last_line
         found = _layout(table, words)
         if not found:
             composition = _composition(report, table)
@@ -468,6 +475,7 @@ def extract(report: Report) -> list[dict]:
         placed = (_growth_rows if kind == GROWTH else _breakdown_rows)(data, width, words)
         numbers = _block_numbers(blocks)
         years = [_year_token(label) if m == LEVEL else None for label, m in zip(labels, measures)]
+        start = len(rows)
         for row, label, level, parent, group in placed:
             cells = _value_cells(row, width)[1]
             for index, (cell, measure) in enumerate(zip(cells, measures)):
@@ -510,8 +518,39 @@ def extract(report: Report) -> list[dict]:
                     "printed_scale": scale,
                     "unit": _block_unit(blocks[index], measure, table),
                     "line_text": row.raw_text,
+                    "printed_in": "table",
                 })
+        if kind == GROWTH:
+            rows += _prose_rates(report, table, rows[start:], after)
     return rows
+
+
+def _prose_rates(report: Report, table: Table, table_rows: list[dict], after: int) -> list[dict]:
+    """Growth rates the sentences between the previous table (line `after`) and a growth table restate
+    (`… 사업체수(8.48%↑), 생산액(11.55%↑) …`): each of a group's total row, the group the sentence names
+    first (`강원 … 산업은 … 전국 대비`), the block whose label is the word with its unit (`사업체수(개, %)`);
+    ↓ is a decrease."""
+    totals = [r for r in table_rows if r["measure"] == GROWTH_RATE and r["row_level"] == 0 and r["group_label"]]
+    out = []
+    for number in range(after + 1, table.first_line):
+        text = strip_markup(report.lines[number - 1])
+        key = squash(text)
+        # the group the sentence names first is its subject (`강원 … 산업은 … 전국 대비 …`)
+        groups = sorted((key.index(g), g) for g in dict.fromkeys(r["group_label"] for r in totals) if g in key)
+        if not groups:
+            continue
+        group = groups[0][1]
+        for match in _PROSE_RATE.finditer(text):
+            word = squash(match["word"])
+            rate = next((r for r in totals if r["group_label"] == group
+                         and (r["block_label"] or "").startswith(word + "(")), None)
+            if rate is None:
+                continue
+            value = parse_value(("△" if match["arrow"] == "↓" else "") + match["rate"])
+            out.append(dict(rate, row_id=f"t{table.table_no}:L{number}:prose:b{rate['block_no']}", source_line=number,
+                            column_label=word, value_printed=match[0], value_flag=None, amount=value.number,
+                            printed_scale=value.scale, line_text=report.lines[number - 1], printed_in="prose"))
+    return out
 
 
 EXTRACTOR = Extractor(

@@ -212,3 +212,14 @@ def test_share_rows_without_a_base_take_the_population_named_above_them():
     (base,) = [r for r in rows if r["row_level"] == 0]
     assert (base["source_line"], base["row_label"], base["value_printed"], base["row_id"]) == (1, "혁신성지수", "310개", "t1:L1:base")
     assert {r["parent_line"] for r in rows if r["row_level"]} == {1} and len(pairs(rows)) == 6
+
+
+
+def test_rates_the_sentence_above_a_growth_table_restates():
+    text = ("- 강원 천연물바이오소재 산업은 전국 성장률 대비 높으며, 사업체수(8.48%↑), 생산액(11.55%↑)는 증가하였음\n\n"
+            + GROWTH)
+    prose = [r for r in extract(report_from(text)) if r["printed_in"] == "prose"]
+    # the sentence's subject is 강원 (named before 전국); each word names its block
+    assert [(r["group_label"], r["block_label"], r["value_printed"], r["amount"], r["period"]) for r in prose] == [
+        ("강원", "사업체수(개,%)", "사업체수(8.48%↑)", Decimal("8.48"), "2017-2022"),
+        ("강원", "생산액(백억원,%)", "생산액(11.55%↑)", Decimal("11.55"), "2017-2022")]

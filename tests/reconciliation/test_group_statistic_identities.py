@@ -25,6 +25,8 @@ MUTATIONS = {
     "gs-max": (PLAN, [(MILK, MILK.replace("477.69", "478.69"), 0)]),
     "gs-cagr-truncated": (PLAN, [(FIRMS, FIRMS.replace("8.48", "8.47"), 0)]),
     "gs-cagr-wrong": (PLAN, [(FIRMS, FIRMS.replace("8.48", "8.58"), 0)]),
+    # the sentence above the 천연물바이오소재 growth table restates 강원's rates
+    "gs-prose": (PLAN, [("사업체수(8.48%↑)", "사업체수(8.58%↑)", -1)]),
     # 세라믹 ③ 기준 확정 (body): `4개 (1.6%)` -> `5개 (1.6%)` (5 / 246 = 2.03%)
     "gs-pair": (PLAN, [("4개 (1.6%)", "5개 (1.6%)", 0)]),
     # 천연물바이오소재 1단계 list (body): B 26 = 기술(예비) 6 + 시장(예비) 20 -> 7
@@ -65,6 +67,7 @@ def test_bundled_plan_checks_every_identity(warehouse):
         "min_equals_least_of_parts": 20,
         "max_equals_greatest_of_parts": 20,
         "growth_rate_equals_cagr": 74,
+        "prose_equals_table": 8,
     }
     # rates keep their printed decimals
     share = next(r for r in rows if r[1] == "share_equals_count_over_total" and r[2] == "기능성식품")
@@ -96,14 +99,22 @@ def test_a_group_maximum_is_its_parts_greatest(warehouse):
     assert found == [("max_equals_greatest_of_parts", "기능성식품")]
 
 
+def growth_findings(con, report_id: str):
+    """The growth-rate finding of a mutated CAGR cell, after checking that the sentence above the table,
+    which still prints the original rate, is the other finding."""
+    found = new_findings(con, report_id)
+    assert sorted(r[0] for r in found) == ["growth_rate_equals_cagr", "prose_equals_table"]
+    return next(r for r in found if r[0] == "growth_rate_equals_cagr")
+
+
 def test_a_truncated_growth_rate_in_a_half_up_table_is_a_warning(warehouse):
-    (only,) = new_findings(warehouse, "gs-cagr-truncated")
+    only = growth_findings(warehouse, "gs-cagr-truncated")
     assert (only[0], only[5], only[6]) == ("growth_rate_equals_cagr", "half_up", "WARN")
     assert (float(only[3]), float(only[4])) == (8.48, 8.47)
 
 
 def test_a_growth_rate_beyond_both_roundings_is_an_error(warehouse):
-    (only,) = new_findings(warehouse, "gs-cagr-wrong")
+    only = growth_findings(warehouse, "gs-cagr-wrong")
     assert (only[0], only[6]) == ("growth_rate_equals_cagr", "ERROR")
     assert only[7] == "printed 8.58; levels 231 -> 347 over 5 years: 8.4785% is 8.48 rounded half-up, 8.47 truncated"
 
@@ -117,3 +128,8 @@ def test_a_share_row_is_of_the_base_its_table_prints(warehouse):
     (only,) = new_findings(warehouse, "gs-pair")
     assert (only[0], only[3], only[4], only[5], only[6]) == (
         "share_equals_count_over_total", Decimal("2.0"), Decimal("1.6"), "half_up", "ERROR")
+
+
+def test_a_rate_restated_in_prose_equals_the_tables(warehouse):
+    (only,) = new_findings(warehouse, "gs-prose")
+    assert (only[0], only[1], only[2], float(only[3]), float(only[4])) == ("prose_equals_table", "Σ", "사업체수", 8.48, 8.58)

@@ -13,6 +13,7 @@
     and mean rounded independently);
   - min_equals_least_of_parts / max_equals_greatest_of_parts: a group's minimum (maximum) = the least
     (greatest) of its counted parts', exactly;
+  - prose_equals_table: a growth rate the sentence above its table restates = the table's figure;
   - growth_rate_equals_cagr: a growth rate = ((last / first year level)^(1 / years) - 1) × 100 at its
     printed decimals, under the table's rounding convention; levels in a money unit are rounded, so
     any pair of levels within half a printed unit of them is accepted.
@@ -233,6 +234,38 @@ statistics as (
     group by report_id, table_no, row_id, row_label, column_label, measure, source_line
 ),
 
+-- a growth rate restated in the sentence above its table = the table's figure
+prose as (
+    select
+        restated.report_id,
+        restated.table_no,
+        restated.row_id,
+        restated.row_label,
+        restated.column_label as measure_name,
+        restated.source_line,
+        cast(printed.source_line as varchar) as other_lines,
+        'prose_equals_table' as identity_name,
+        printed.amount as expected,
+        restated.amount as found,
+        case
+            when restated.printed_scale = printed.printed_scale then 0
+            else 0.5 * power(10, -least(restated.printed_scale, printed.printed_scale))
+        end as allowed,
+        least(restated.printed_scale, printed.printed_scale) as printed_scale,
+        restated.unit
+    from figures as restated
+    inner join figures as printed
+        on
+            restated.report_id = printed.report_id
+            and restated.table_no = printed.table_no
+            and restated.block_no = printed.block_no
+            and restated.group_label = printed.group_label
+            and restated.row_level = printed.row_level
+            and restated.measure = printed.measure
+            and printed.printed_in = 'table'
+    where restated.printed_in = 'prose'
+),
+
 growth_levels as (
     select
         rate.report_id,
@@ -263,7 +296,7 @@ growth_levels as (
             and rate.source_line = level_figure.source_line
             and rate.block_no = level_figure.block_no
             and level_figure.measure = 'level'
-    where rate.measure = 'growth_rate' and rate.amount is not null
+    where rate.measure = 'growth_rate' and rate.amount is not null and rate.printed_in = 'table'
     group by
         rate.report_id, rate.table_no, rate.row_id, rate.row_label, rate.column_label, rate.source_line,
         rate.amount, rate.printed_scale, rate.period
@@ -369,6 +402,8 @@ tolerance_checks as (
     select * from share_sums
     union all
     select * from statistics
+    union all
+    select * from prose
 ),
 
 checks as (

@@ -20,5 +20,6 @@ select
     cast(amount as decimal(18, 4)) as amount,
     cast(printed_scale as integer) as printed_scale,
     unit,
-    line_text
+    line_text,
+    printed_in
 from {{ source('raw', 'group_statistic_lines') }}
