@@ -27,6 +27,7 @@ FACT_TABLES = (
     "staffing_lines",
     "facility_lines",
     "table_total_lines",
+    "group_statistic_lines",
     "report_tables",
     "report_rows",
 )

@@ -77,7 +77,7 @@ def test_a_required_fact_type_without_rows_names_the_candidate_tables():
     tables = classify_tables(report, rows, FACTS)
     coverage = {r["fact_type"]: r for r in fact_coverage(report, rows, FACTS, tables)}
     assert set(coverage) == {"budget_execution", "budget_plan", "project_funding", "kpi", "performance_target", "staffing",
-                             "facility", "table_total"}
+                             "facility", "table_total", "group_statistic"}
     assert coverage["kpi"]["is_satisfied"] and coverage["budget_plan"]["is_satisfied"]  # not required
     missing = coverage["budget_execution"]
     assert not missing["is_satisfied"] and missing["is_required"] and missing["fact_rows"] == 0

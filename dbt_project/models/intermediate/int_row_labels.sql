@@ -66,6 +66,12 @@
      'parent_row_id': 'null',
      'column_label': 'column_label',
      'measure': 'cell_role'},
+    {'model': 'fct_group_statistic',
+     'scope': "'group statistics ' || table_shape || coalesce(': ' || group_label, '')",
+     'row_label': 'row_label',
+     'parent_row_id': 'null',
+     'column_label': "nullif(concat_ws(' ', block_label, column_label), '')",
+     'measure': 'measure'},
 ] -%}
 
 with recursive nodes as (
