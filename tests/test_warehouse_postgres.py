@@ -182,21 +182,25 @@ def test_a_group_of_loads_never_waits_for_a_report_while_holding_others(database
 
 
 @pytest.mark.slow
-def test_bundled_reports_give_the_same_facts_and_verdicts_on_postgresql_and_duckdb(postgres_server, tmp_path_factory):
+def test_bundled_reports_give_the_same_facts_and_verdicts_on_postgresql_and_duckdb(postgres_server, bundled_home, tmp_path_factory):
     from orchestration.cli import run_reports
 
     url = postgres_server.create_database("bundled_end_to_end")
     snapshots, summaries = {}, {}
-    for name, target in (("duckdb", None), ("postgres", url)):
-        home = tmp_path_factory.mktemp(f"run-{name}")
-        variables = {"BUDGET_RECON_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
-                     "BUDGET_RECON_WAREHOUSE": target or str(home / "warehouse.duckdb")}
-        with environment(variables):
-            outcome = run_reports()
-            summaries[name] = {s.report_id: (s.checks_passed, s.checks_warned, s.checks_failed, s.checks_not_checked,
-                                             s.published) for s in outcome.reports}
-            with warehouse.connect(target or home / "warehouse.duckdb", read_only=True) as con:
-                snapshots[name] = snapshot(con)
+
+    def summarize(outcome):
+        return {s.report_id: (s.checks_passed, s.checks_warned, s.checks_failed, s.checks_not_checked, s.published)
+                for s in outcome.reports}
+
+    # DuckDB: the session's run of the bundled reports (read only); PostgreSQL: the same run here.
+    summaries["duckdb"] = summarize(bundled_home.outcome)
+    with warehouse.connect(bundled_home.warehouse, read_only=True) as con:
+        snapshots["duckdb"] = snapshot(con)
+    home = tmp_path_factory.mktemp("run-postgres")
+    with environment({"BUDGET_RECON_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"), "BUDGET_RECON_WAREHOUSE": url}):
+        summaries["postgres"] = summarize(run_reports())
+        with warehouse.connect(url, read_only=True) as con:
+            snapshots["postgres"] = snapshot(con)
     assert summaries["postgres"] == summaries["duckdb"]
     assert any(published for *_, published in summaries["postgres"].values()), "publication works on PostgreSQL"
     assert differences(snapshots["duckdb"], snapshots["postgres"]) == []
