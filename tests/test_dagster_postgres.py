@@ -26,6 +26,13 @@ def run_bundled(home: Path, storage_url: str) -> dict:
         from orchestration.cli import run_reports
 
         outcome = run_reports()
+    return recorded(home, storage_url, outcome)
+
+
+def recorded(home: Path, storage_url: str, outcome) -> dict:
+    """What the Dagster instance of `home` recorded about the runs of `outcome`, and its published tables."""
+    env = {"BUDGET_RECON_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"), "BUDGET_RECON_DAGSTER_STORAGE": storage_url}
+    with environment(env):
         run_ids = sorted({s.run_id for s in outcome.reports})
         with dg.DagsterInstance.get() as instance:
             storages = tuple(
@@ -74,11 +81,12 @@ def published_tables(db: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def both_instances(postgres_server, tmp_path_factory):
+def both_instances(postgres_server, bundled_home, tmp_path_factory):
     url = postgres_server.create_database("dagster_instance")
     root = tmp_path_factory.mktemp("instances")
     on_postgres = run_bundled(root / "postgres", url)
-    on_sqlite = run_bundled(root / "sqlite", "")
+    # The SQLite instance: the session's run of the bundled reports (read only).
+    on_sqlite = recorded(bundled_home.home, "", bundled_home.outcome)
     return postgres_server, on_postgres, on_sqlite
 
 

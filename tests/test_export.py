@@ -43,17 +43,18 @@ def query(db: Path, sql: str, params=()):
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """The three bundled reports run and exported; then STI's file is corrected wrongly (one executed
-    amount changed) and rerun with a new report whose gate fails from the start, and both exported."""
+def exported(tmp_path_factory, bundled_home):
+    """The three bundled reports run (a copy of the session's run, `bundled_home`) and exported; then
+    STI's file is corrected wrongly (one executed amount changed) and rerun with a new report whose
+    gate fails from the start, and both exported."""
     base = tmp_path_factory.mktemp("export")
-    seeds, home = base / "seeds", base / "home"
-    shutil.copytree(ROOT / "seeds", seeds)
+    copy = bundled_home.copy_to(base)
+    seeds, home = copy.seeds, copy.home
     env = _env(home, seeds)
     from orchestration.cli import main, run_reports
 
     with environment(env):
-        first = {s.report_id: s for s in run_reports().reports}
+        first = {s.report_id: s for s in copy.outcome.reports}
         assert all(s.published for s in first.values()), first
         db = home / "warehouse.duckdb"
         published_before = {

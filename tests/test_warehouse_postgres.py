@@ -215,23 +215,23 @@ def _ge_batches(home: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def bundled_runs(postgres_server, tmp_path_factory) -> dict:
-    """The three bundled reports through `budget-recon run` on DuckDB and on PostgreSQL, once for the
-    tests below: each run's summaries, warehouse snapshot, gate and GE project."""
+def bundled_runs(postgres_server, bundled_home, tmp_path_factory) -> dict:
+    """The three bundled reports on DuckDB (the session's read-only run, tests/bundled_home.py) and
+    through `budget-recon run` on PostgreSQL, once for the tests below: each run's summaries,
+    warehouse snapshot, gate and GE project."""
     from orchestration.cli import run_reports
 
+    def recorded(outcome, target, home):
+        summary = {s.report_id: (s.checks_passed, s.checks_warned, s.checks_failed, s.checks_not_checked,
+                                 s.published) for s in outcome.reports}
+        with warehouse.connect(target, read_only=True) as con:
+            return {"summary": summary, "snapshot": snapshot(con), "gate": _gate_of_run(con), "home": home}
+
+    runs = {"duckdb": recorded(bundled_home.outcome, bundled_home.warehouse, bundled_home.home)}
     url = postgres_server.create_database("bundled_end_to_end")
-    runs = {}
-    for name, target in (("duckdb", None), ("postgres", url)):
-        home = tmp_path_factory.mktemp(f"run-{name}")
-        variables = {"BUDGET_RECON_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
-                     "BUDGET_RECON_WAREHOUSE": target or str(home / "warehouse.duckdb")}
-        with environment(variables):
-            outcome = run_reports()
-            summary = {s.report_id: (s.checks_passed, s.checks_warned, s.checks_failed, s.checks_not_checked,
-                                     s.published) for s in outcome.reports}
-            with warehouse.connect(target or home / "warehouse.duckdb", read_only=True) as con:
-                runs[name] = {"summary": summary, "snapshot": snapshot(con), "gate": _gate_of_run(con), "home": home}
+    home = tmp_path_factory.mktemp("run-postgres")
+    with environment({"BUDGET_RECON_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"), "BUDGET_RECON_WAREHOUSE": url}):
+        runs["postgres"] = recorded(run_reports(), url, home)
     return runs
 
 

@@ -3,10 +3,9 @@ copy: a facility block's figure changed in place breaks the total of its measure
 
 import pytest
 
-from .mutated_warehouse import build
-
 TP, STI = "chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1"
 
+MODELS = ["rec_facility_totals"]
 MUTATIONS = {
     "tp-facility-mut": (TP, [
         # 본부관 장비 64대 -> 65대: the headline 1,239대 ≠ 1,240
@@ -18,10 +17,9 @@ MUTATIONS = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    con = build(tmp_path_factory.mktemp("facilities"), MUTATIONS, ["rec_facility_totals"])
-    yield con
-    con.close()
+def warehouse(mutated_warehouse):
+    """The session's one build of the bundled reports and every module's copies (conftest.py)."""
+    return mutated_warehouse
 
 
 def checks(con, report_id: str) -> dict[str, tuple]:

@@ -12,7 +12,6 @@ import pytest
 
 from orchestration.gate.results import plain_decimal
 
-from .mutated_warehouse import build
 TP, STI, GW = "chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1", "gangwon-2025-plan"
 MODELS = [
     "rec_parent_totals",
@@ -134,10 +133,9 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    con = build(tmp_path_factory.mktemp("kpi_identities"), MUTATIONS, MODELS)
-    yield con
-    con.close()
+def warehouse(mutated_warehouse):
+    """The session's one build of the bundled reports and every module's copies (conftest.py)."""
+    return mutated_warehouse
 
 
 def failing(con, model: str, report_id: str) -> set[str]:

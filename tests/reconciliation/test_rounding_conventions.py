@@ -16,7 +16,6 @@ import pytest
 
 from orchestration.gate.acknowledgements import ACKNOWLEDGED, DISCREPANCY, WARNING, Acknowledgement, classify
 
-from .mutated_warehouse import build
 
 TP, STI, GW = "chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1", "gangwon-2025-plan"
 MODELS = ["rec_execution_rows", "rec_kpi_rates", "rec_performance_roi"]
@@ -49,10 +48,9 @@ MUTATIONS = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    con = build(tmp_path_factory.mktemp("rounding"), MUTATIONS, MODELS)
-    yield con
-    con.close()
+def warehouse(mutated_warehouse):
+    """The session's one build of the bundled reports and every module's copies (conftest.py)."""
+    return mutated_warehouse
 
 
 def rows(con, model: str, report_id: str, where: str = "true") -> list[dict]:

@@ -4,10 +4,9 @@ and nothing else; a changed prose figure breaks only the prose check."""
 
 import pytest
 
-from .mutated_warehouse import build
-
 TP, STI = "chungbuk-tp-2024-q3", "chungbuk-sti-2020-h1"
 
+MODELS = ["rec_staffing"]
 MUTATIONS = {
     "tp-staff-mut": (TP, [
         # 정책기획단 3급 3 -> 4: its row 16 ≠ 17 and the 3급 column 36 ≠ 37
@@ -24,10 +23,9 @@ MUTATIONS = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    con = build(tmp_path_factory.mktemp("staffing"), MUTATIONS, ["rec_staffing"])
-    yield con
-    con.close()
+def warehouse(mutated_warehouse):
+    """The session's one build of the bundled reports and every module's copies (conftest.py)."""
+    return mutated_warehouse
 
 
 def failing(con, report_id: str) -> dict[str, tuple]:

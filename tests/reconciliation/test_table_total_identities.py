@@ -4,10 +4,9 @@ beyond the rounding of its two parts each break exactly their own row; a combine
 
 import pytest
 
-from .mutated_warehouse import build
-
 PLAN = "gangwon-2025-plan"
 
+MODELS = ["rec_table_totals"]
 MUTATIONS = {
     "plan-totals-mut": (PLAN, [
         # 바이오 소계 82개 -> 83개 (the parts add up to 82)
@@ -22,10 +21,9 @@ MUTATIONS = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    con = build(tmp_path_factory.mktemp("table_totals"), MUTATIONS, ["rec_table_totals"])
-    yield con
-    con.close()
+def warehouse(mutated_warehouse):
+    """The session's one build of the bundled reports and every module's copies (conftest.py)."""
+    return mutated_warehouse
 
 
 def checks(con, report_id: str):

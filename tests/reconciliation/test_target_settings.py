@@ -12,7 +12,6 @@ import pytest
 
 from orchestration.gate.results import plain_decimal
 
-from .mutated_warehouse import build
 
 GW = "gangwon-2025-plan"
 MODELS = [
@@ -95,10 +94,9 @@ BUNDLED_FAILURES = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    con = build(tmp_path_factory.mktemp("target_settings"), MUTATIONS, MODELS)
-    yield con
-    con.close()
+def warehouse(mutated_warehouse):
+    """The session's one build of the bundled reports and every module's copies (conftest.py)."""
+    return mutated_warehouse
 
 
 def failing(con, model: str, report_id: str) -> set[str]:
